@@ -1,0 +1,43 @@
+# Two commands for a newcomer:  make lab   /   make test
+# Everything installs into .venv; a stamp file skips the install when nothing changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+DEPS := pyproject.toml
+
+.PHONY: lab test venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade uv || true
+
+# Prefer uv (fast, compiled bytecode); fall back to plain pip when uv is unavailable.
+define install
+	if [ -x $(BIN)/uv ]; then \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode $(1); \
+	else \
+	  $(BIN)/python -m pip install --quiet $(1); \
+	fi
+endef
+
+$(VENV)/.installed: $(DEPS) | $(BIN)/python
+	$(call install,-e .)
+	touch $@
+
+$(VENV)/.installed-test: $(DEPS) $(VENV)/.installed
+	$(call install,-e .[test])
+	touch $@
+
+venv: $(VENV)/.installed
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(LAB_ARGS)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV)

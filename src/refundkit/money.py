@@ -1,0 +1,43 @@
+"""Money as Decimal, exact to the fen (分, 0.01 yuan)."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+FEN = Decimal("0.01")
+
+
+class MoneyError(ValueError):
+    """An amount that is not a non-negative number of yuan."""
+
+
+def to_money(value: object, field: str = "amount") -> Decimal:
+    """Parse yuan (str, int, Decimal; floats via their shortest repr) to a fen-exact Decimal.
+
+    A value with more than two decimals is refused rather than rounded: an
+    amount in a shop's records is always whole fen, so extra digits are a typo.
+    """
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(f"{field}: expected an amount in yuan such as 12.50, got {value!r}")
+    text = repr(value) if isinstance(value, float) else str(value)
+    text = text.strip().replace(",", "").replace("¥", "").replace("￥", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise MoneyError(f"{field}: expected an amount in yuan such as 12.50, got {value!r}") from None
+    if not amount.is_finite():
+        raise MoneyError(f"{field}: expected a finite amount, got {value!r}")
+    if amount < 0:
+        raise MoneyError(f"{field}: must not be negative, got {value!r}")
+    if amount != amount.quantize(FEN):
+        raise MoneyError(f"{field}: at most two decimals (fen), got {value!r}")
+    return amount.quantize(FEN)
+
+
+def fen(amount: Decimal) -> Decimal:
+    """Round a computed amount (a fee, say) to the fen, half up as a cashier would."""
+    return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def fmt(amount: Decimal, lang: str = "zh") -> str:
+    """¥12.50 in both languages: the currency sign reads the same."""
+    return f"¥{fen(amount):,.2f}"
