@@ -7,7 +7,7 @@ trainer's typo is reported with the file, the path inside the YAML and the line.
 from __future__ import annotations
 
 import functools
-import re
+import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -491,8 +491,19 @@ def _cached(path: str, mtime: float) -> Sop:
     return load_sop(path)
 
 
+def sop_path() -> Path:
+    """The SOP in use: $REFUNDKIT_SOP when set (reviewing a change), else the shipped file."""
+    env = os.environ.get("REFUNDKIT_SOP")
+    return Path(env) if env else DEFAULT_SOP_PATH
+
+
 def default_sop() -> Sop:
-    """The shipped SOP, cached until the file changes."""
-    return _cached(str(DEFAULT_SOP_PATH), DEFAULT_SOP_PATH.stat().st_mtime)
+    """The SOP in use (see sop_path), cached until the file changes."""
+    path = sop_path()
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return load_sop(path)  # raises a SopError naming the file
+    return _cached(str(path), mtime)
 
 

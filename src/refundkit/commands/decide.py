@@ -7,7 +7,7 @@ from ..cases import case_schema, read_case_file
 from ..clock import parse_time, system_now
 from ..cli import UserError
 from ..engine import decide, explain
-from ..sop import DEFAULT_SOP_PATH, load_sop
+from ..sop import load_sop, sop_path
 
 
 def register(sub) -> None:
@@ -17,12 +17,12 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--json", action="store_true", help="print the decision as JSON")
     p.add_argument("--schema", action="store_true", help="print the JSON Schema of a case and exit")
-    p.add_argument("--sop", default=str(DEFAULT_SOP_PATH), help="SOP file to apply")
+    p.add_argument("--sop", default=None, help="SOP file to apply (default: $REFUNDKIT_SOP or sop/refund_sop.yaml)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    sop = load_sop(args.sop)
+    sop = load_sop(args.sop or sop_path())
     if args.schema:
         print(json.dumps(case_schema(sop), ensure_ascii=False, indent=2))
         return 0
