@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from .cases import Case, CaseError, parse_case
 from .clock import parse_time
@@ -75,6 +76,9 @@ def load_scenarios(sop: Sop, path: str | Path | None = None) -> list[Scenario]:
             ))
         except CaseError as exc:
             raise ScenarioError(f"{where}: case.{exc}") from None
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ScenarioError(f"{where}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
         except (KeyError, TypeError) as exc:
             raise ScenarioError(f"{where}: missing or malformed {exc}") from None
     return out
