@@ -139,9 +139,22 @@ class NoRuleError(ValueError):
     """The SOP's decision table has no rule for these facts."""
 
 
-def decide(case: Case, sop: Sop, now: datetime) -> Decision:
-    """What the SOP says to do with `case` at time `now`."""
-    facts, refund, dl = case_facts(case, sop, now)
+@dataclass(frozen=True)
+class Outcome:
+    """What the rules and cautions make of a set of facts (no money, no clock)."""
+    rule: str
+    action: str
+    held_action: str | None
+    cautions: tuple[CautionCheck, ...]
+    blocked_by: tuple[str, ...]
+
+
+def outcome(facts: dict[str, Any], sop: Sop) -> Outcome:
+    """First matching rule, then blocking cautions hold back a payout.
+
+    Split from `decide` so that a face which lets the learner set the facts
+    directly (the decision explorer) asks the same code.
+    """
     rule = first_rule(sop, facts)
     if rule is None:
         shown = ", ".join(f"{k}={v}" for k, v in facts.items())
@@ -154,11 +167,19 @@ def decide(case: Case, sop: Sop, now: datetime) -> Decision:
         blocked_by = tuple(c.id for c in cautions if c.status == "failed" and sop.caution_by_id[c.id].blocks)
         if blocked_by:
             held, action = action, "blocked"
+    return Outcome(rule.id, action, held, cautions, blocked_by)
+
+
+def decide(case: Case, sop: Sop, now: datetime) -> Decision:
+    """What the SOP says to do with `case` at time `now`."""
+    facts, refund, dl = case_facts(case, sop, now)
+    out = outcome(facts, sop)
+    action, held, cautions, blocked_by = out.action, out.held_action, out.cautions, out.blocked_by
     shown_action = held or action
     next_steps = tuple(sop.action_by_id[shown_action].steps) if not blocked_by else ()
     after = tuple(t.id for t in sop.after_refund.tasks if action in t.after)
     return Decision(
-        case_id=case.id, action=action, rule=rule.id, held_action=held, refund=refund, deadline=dl,
+        case_id=case.id, action=action, rule=out.rule, held_action=held, refund=refund, deadline=dl,
         cautions=cautions, blocked_by=blocked_by, next_steps=next_steps, after_refund=after,
         facts=facts, sop_version=sop.version,
     )

@@ -1,0 +1,81 @@
+"""What every widget shares: the SOP in use, the language switch, HTML helpers.
+
+A widget subclasses `SopWidget`, builds its controls once in `__init__`, and
+writes every label in `render()`, which runs again whenever the language
+switch changes. No widget decides anything: it asks `refundkit.engine`.
+"""
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as W
+
+from ..sop import LANGS, Sop, default_sop
+
+
+class LanguageSwitch(W.ToggleButtons):
+    """中文 / English toggle; Chinese first and default. CSS class `rk-lang`."""
+
+    def __init__(self, sop: Sop | None = None, value: str = "zh", **kw):
+        sop = sop or default_sop()
+        super().__init__(
+            options=[(sop.ui["lang_name"](lang), lang) for lang in LANGS],
+            value=value, description=sop.t("language", value), style={"button_width": "6em"}, **kw,
+        )
+        self.add_class("rk-lang")
+        self.observe(lambda ch: setattr(self, "description", sop.t("language", ch["new"])), "value")
+
+
+_shared: LanguageSwitch | None = None
+
+
+def language_switch() -> LanguageSwitch:
+    """The switch all widgets of a notebook share unless given their own."""
+    global _shared
+    if _shared is None:
+        _shared = LanguageSwitch()
+    return _shared
+
+
+class SopWidget(W.VBox):
+    """A VBox that re-renders its texts when the language switch moves."""
+
+    css = "rk-widget"
+
+    def __init__(self, sop: Sop | None = None, lang: LanguageSwitch | None = None, **kw):
+        super().__init__(**kw)
+        self.sop = sop or default_sop()
+        self.lang_switch = lang or language_switch()
+        self.add_class("rk-widget")
+        self.add_class(self.css)
+        self.lang_switch.observe(lambda _ch: self.render(), "value")
+
+    @property
+    def lang(self) -> str:
+        return self.lang_switch.value
+
+    def t(self, key: str) -> str:
+        return self.sop.t(key, self.lang)
+
+    def render(self) -> None:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+def esc(text: object) -> str:
+    return escape(str(text))
+
+
+def msg(text: str, kind: str) -> str:
+    """A message span; kind is ok | error | warn | info (CSS class rk-msg-<kind>)."""
+    colors = {"ok": "#1a7f37", "error": "#c62828", "warn": "#b26a00", "info": "#555"}
+    return f'<span class="rk-msg rk-msg-{kind}" style="color:{colors[kind]}">{esc(text)}</span>' if text else ""
+
+
+def tag(sop_id: str) -> str:
+    """An SOP id shown as a small grey tag, so a learner can look the rule up."""
+    return f'<code class="rk-id" style="color:#666">[{esc(sop_id)}]</code>'
+
+
+def seeds(item) -> str:
+    s = item.seed if isinstance(item.seed, list) else [item.seed]
+    return ", ".join(s)

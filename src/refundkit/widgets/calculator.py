@@ -1,0 +1,125 @@
+"""Refund amount calculator: goods, shipping, coupon, discount in; refund out.
+
+Python API (what tests, exercises and browser tests drive):
+  calc.fields[component_id]  Text input per SOP amount component (goods, shipping, coupon, discount);
+                             its `description` is the SOP label; CSS class `rk-amount-<component>`
+  calc.errors[component_id]  HTML next to the field: the message for invalid input (CSS `rk-field-error`)
+  calc.method                Dropdown of SOP refund methods (CSS `rk-method`)
+  calc.result                HTML with the breakdown (CSS `rk-calc-result`; total in `.rk-total`)
+  calc.refund                the engine's Refund, or None while input is invalid
+The arithmetic is `refundkit.engine.compute_refund`; this module only parses
+input and lays out the answer.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import ipywidgets as W
+
+from ..cases import Amounts
+from ..engine import Refund, compute_refund
+from ..money import FEN, fmt
+from .base import SopWidget, esc, msg, tag
+
+
+def money_problem(text: str) -> tuple[Decimal | None, str | None]:
+    """(amount, None) or (None, ui key of the message) for one typed amount."""
+    raw = (text or "").strip().replace(",", "").replace("¥", "").replace("￥", "")
+    if raw == "":
+        return Decimal("0.00"), None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None, "err_not_number"
+    if not value.is_finite():
+        return None, "err_not_number"
+    if value < 0:
+        return None, "err_negative"
+    if value != value.quantize(FEN):
+        return None, "err_fen"
+    return value.quantize(FEN), None
+
+
+class RefundCalculator(SopWidget):
+    css = "rk-calculator"
+
+    def __init__(self, sop=None, lang=None, goods="", shipping="", coupon="", discount="", method="balance"):
+        super().__init__(sop, lang)
+        start = {"goods": goods, "shipping": shipping, "coupon": coupon, "discount": discount}
+        self.components = list(self.sop.parameters.amount.components)
+        self.fields: dict[str, W.Text] = {}
+        self.errors: dict[str, W.HTML] = {}
+        rows = []
+        for comp in self.components:
+            f = W.Text(value=str(start.get(comp.id, "")), placeholder="0.00",
+                       style={"description_width": "12em"}, layout={"width": "24em"})
+            f.add_class(f"rk-amount-{comp.id}")
+            e = W.HTML()
+            e.add_class("rk-field-error")
+            f.observe(lambda _ch: self.update(), "value")
+            self.fields[comp.id], self.errors[comp.id] = f, e
+            rows.append(W.HBox([f, e]))
+        self.method = W.Dropdown(value=None, style={"description_width": "12em"}, layout={"width": "36em"})
+        self.method.add_class("rk-method")
+        self._method_value = method
+        self.method.observe(lambda _ch: self.update(), "value")
+        self.result = W.HTML()
+        self.result.add_class("rk-calc-result")
+        self.refund: Refund | None = None
+        self.children = [*rows, self.method, self.result]
+        self.render()
+
+    def render(self) -> None:
+        lang = self.lang
+        for comp in self.components:
+            self.fields[comp.id].description = comp(lang)
+        current = self.method.value or self._method_value
+        self.method.options = [(m(lang), m.id) for m in self.sop.parameters.methods]
+        self.method.value = current
+        self.method.description = self.t("method")
+        self.update()
+
+    def set_amounts(self, **amounts) -> None:
+        """Type several amounts at once: calc.set_amounts(goods="259", coupon="30")."""
+        for name, value in amounts.items():
+            self.fields[name].value = str(value)
+
+    def update(self) -> None:
+        if self.method.value is None:
+            return
+        values, problems = {}, {}
+        for comp in self.components:
+            values[comp.id], problems[comp.id] = money_problem(self.fields[comp.id].value)
+        if not problems.get("goods") and not problems.get("coupon") and values["coupon"] > values["goods"]:
+            problems["coupon"] = "err_coupon_above_price"
+        elif (not any(problems.get(k) for k in ("goods", "coupon", "discount"))
+              and values["coupon"] + values["discount"] > values["goods"]):
+            problems["discount"] = "err_deductions_above_price"
+        for comp in self.components:
+            key = problems.get(comp.id)
+            self.errors[comp.id].value = msg(self.t(key), "error") if key else ""
+        if any(problems.values()):
+            self.refund = None
+            self.result.value = ""
+            return
+        self.refund = compute_refund(Amounts(**values), self.method.value, self.sop)
+        self.result.value = self.breakdown_html()
+
+    def breakdown_html(self) -> str:
+        lang, r = self.lang, self.refund
+        comps = {c.id: c for c in self.components}
+        sign = {"include": "+", "deduct": "−", "ignore": "·"}
+        rows = [
+            f'<tr class="rk-line rk-line-{ln.component}"><td>{sign[ln.treatment]}</td><td>{esc(comps[ln.component](lang))}</td>'
+            f'<td style="text-align:right">{fmt(ln.amount)}</td><td>{esc(self.t("treatment_" + ln.treatment))}</td></tr>'
+            for ln in r.lines
+        ]
+        rows.append(f'<tr class="rk-total"><td>=</td><td><b>{esc(self.t("refund_amount"))}</b></td>'
+                    f'<td style="text-align:right"><b>{fmt(r.total)}</b></td><td></td></tr>')
+        if r.fee:
+            rows.append(f'<tr class="rk-fee"><td></td><td>{esc(self.t("fee"))}</td><td style="text-align:right">{fmt(r.fee)}</td><td></td></tr>')
+        amount = self.sop.parameters.amount
+        m = self.sop.method_by_id[r.method]
+        return (f'<table class="rk-breakdown">{"".join(rows)}</table>'
+                f'<p class="rk-rule">{esc(amount.rule(lang))} {tag(amount.seed if isinstance(amount.seed, str) else ", ".join(amount.seed))}</p>'
+                f'<p class="rk-method-note">{esc(self.t("method"))}: {esc(m(lang))} {tag(m.id)}</p>')

@@ -1,0 +1,99 @@
+"""Deadline clock: request time and "now" in; deadline, time left, what happens at the end.
+
+Python API:
+  clock.requested   Text: request time, "YYYY-MM-DD HH:MM" in the SOP's time zone (CSS `rk-requested`)
+  clock.now         Text: the clock to read it at; lessons pass the fixed training clock (CSS `rk-now`)
+  clock.errors      {"requested"|"now": HTML} message next to a field (CSS `rk-field-error`)
+  clock.bar         FloatProgress: share of the window used; bar_style success / warning / danger
+  clock.result      HTML: deadline, time left, band (CSS `rk-band rk-band-<on_time|due_soon|overdue>`)
+  clock.deadline    the engine's Deadline, or None while input is invalid
+The computation is `refundkit.clock.deadline` with the SOP's window and warning band.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import ipywidgets as W
+
+from ..clock import ClockError, Deadline, deadline, fmt_left, parse_time
+from .base import SopWidget, esc, msg, tag
+
+BAR_STYLE = {"on_time": "success", "due_soon": "warning", "overdue": "danger"}
+BAND_COLOR = {"on_time": "#1a7f37", "due_soon": "#b26a00", "overdue": "#c62828"}
+
+
+def _show(dt: datetime) -> str:
+    return f"{dt:%Y-%m-%d %H:%M}"
+
+
+class DeadlineClock(SopWidget):
+    css = "rk-clock"
+
+    def __init__(self, sop=None, lang=None, requested_at: datetime | str = "", now: datetime | str = ""):
+        super().__init__(sop, lang)
+        tz = self.sop.tz
+        as_text = lambda v: _show(v.astimezone(tz)) if isinstance(v, datetime) else str(v)  # noqa: E731
+        self.requested = W.Text(value=as_text(requested_at), placeholder="2026-11-20 10:00",
+                                style={"description_width": "8em"})
+        self.requested.add_class("rk-requested")
+        self.now = W.Text(value=as_text(now), placeholder="2026-11-20 10:00", style={"description_width": "8em"})
+        self.now.add_class("rk-now")
+        self.errors = {"requested": W.HTML(), "now": W.HTML()}
+        for e in self.errors.values():
+            e.add_class("rk-field-error")
+        self.bar = W.FloatProgress(min=0.0, max=1.0, value=0.0)
+        self.bar.add_class("rk-bar")
+        self.result = W.HTML()
+        self.result.add_class("rk-clock-result")
+        self.deadline: Deadline | None = None
+        for f in (self.requested, self.now):
+            f.observe(lambda _ch: self.update(), "value")
+        self.children = [W.HBox([self.requested, self.errors["requested"]]),
+                         W.HBox([self.now, self.errors["now"]]), self.bar, self.result]
+        self.render()
+
+    def render(self) -> None:
+        self.requested.description = self.t("requested_at")
+        self.now.description = self.t("now")
+        self.bar.description = self.t("elapsed")
+        self.update()
+
+    def _parse(self, name: str) -> datetime | None:
+        text = getattr(self, name).value.strip().replace("T", " ")
+        try:
+            if not text:
+                raise ClockError(name)
+            value = parse_time(text, name, self.sop.tz)
+        except ClockError:
+            self.errors[name].value = msg(self.t("err_time"), "error")
+            return None
+        self.errors[name].value = ""
+        return value
+
+    def update(self) -> None:
+        requested, now = self._parse("requested"), self._parse("now")
+        if requested is None or now is None:
+            self.deadline = None
+            self.result.value = ""
+            self.bar.value = 0.0
+            return
+        p = self.sop.parameters
+        dl = self.deadline = deadline(requested, now, p.handling_window.days, p.due_soon_hours, self.sop.tz)
+        window = (dl.due - requested).total_seconds()
+        self.bar.value = min(1.0, max(0.0, 1 - dl.left.total_seconds() / window))
+        self.bar.bar_style = BAR_STYLE[dl.urgency]
+        self.result.value = self.result_html()
+
+    def result_html(self) -> str:
+        dl, lang, p = self.deadline, self.lang, self.sop.parameters
+        band = (f'<span class="rk-band rk-band-{dl.urgency}" style="color:{BAND_COLOR[dl.urgency]};font-weight:bold">'
+                f'{esc(self.t(dl.urgency))}</span>')
+        lines = [
+            f'<b>{esc(self.t("deadline"))}</b>: <span class="rk-due">{_show(dl.due)}</span> '
+            f'({p.handling_window.days} {esc(self.t("days"))}) {tag("C1")}',
+            f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(fmt_left(dl.left, lang))}</span> {band}',
+            f'<b>{esc(self.t("at_deadline"))}</b>: {esc(p.handling_window.at_deadline(lang))}',
+        ]
+        if dl.urgency != "on_time":
+            lines.append(msg(p.handling_window.late(lang), "warn"))
+        return "<br>".join(lines)

@@ -1,0 +1,301 @@
+"""Procedure wizard: walk the SOP steps on one case, making the choice each step asks.
+
+Built from a Scenario (`ProcedureWizard(scenario=sc)`) or a learner's own case
+(`ProcedureWizard(case=case, now=now)`). The right answer at every step comes
+from `refundkit.engine.decide` on that case; wrong choices are flagged with the
+SOP rule or text behind the right one; the refund button stays disabled until
+the applicable cautions are ticked; the last page sums up right and wrong.
+
+Python API (tests, exercises and browser tests drive these):
+  wz.step_id         current step (ST1...), or "summary"
+  wz.kind            what the step asks: branch | reason | cautions | amount | method | None (read only)
+  wz.choice          RadioButtons for branch / reason / method (CSS `rk-wizard-choice`)
+  wz.amount          Text for the refund amount (CSS `rk-wizard-amount`)
+  wz.checklist       CautionChecklist at the cautions step (CSS `rk-checklist`, boxes `rk-caution-<id>`)
+  wz.check_button    description = ui.check (CSS `rk-check`)
+  wz.next_button     description = ui.next (CSS `rk-next`)
+  wz.refund_button   description = ui.do_refund (CSS `rk-refund`), disabled until the cautions are ticked
+  wz.hold_button     description = the SOP's "blocked" action (CSS `rk-hold`)
+  wz.feedback        HTML: right / wrong with the reason (CSS `rk-feedback`, `.rk-msg-ok` / `.rk-msg-error`)
+  wz.step_html       HTML: the step's SOP title and text (CSS `rk-step`)
+  wz.summary         HTML: the final table of right and wrong choices (CSS `rk-summary`)
+  wz.results         [{step, kind, expected, answer, right}] first attempt per step
+  wz.answer(value)   set the control for this step and click check (value: an id, an amount, "refund"/"hold")
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import ipywidgets as W
+
+from ..engine import decide, why
+from ..money import fmt
+from .base import SopWidget, esc, msg, tag, seeds
+from .calculator import money_problem
+from .checklist import CautionChecklist
+
+HIDE, SHOW = "none", ""
+
+
+class ProcedureWizard(SopWidget):
+    css = "rk-wizard"
+
+    def __init__(self, sop=None, lang=None, scenario=None, case=None, now: datetime | None = None):
+        super().__init__(sop, lang)
+        if scenario is not None:
+            case, now = scenario.case, scenario.now
+        if case is None or now is None:
+            raise ValueError("ProcedureWizard needs a scenario, or a case and the time `now` to read it at")
+        self.scenario, self.case, self.now = scenario, case, now
+        self.decision = decide(case, self.sop, now)
+        self.rule_action = self.decision.held_action or self.decision.action
+        steps = ["ST1"] + [s for s in self.sop.action_by_id[self.rule_action].steps if s != "ST1"]
+        self.stages = steps
+        self.index = 0
+        self.results: list[dict] = []
+        self._answered: set[str] = set()
+        self._feedback = None  # (kind, lang -> html) so a language switch redraws it
+        self.header = W.HTML()
+        self.header.add_class("rk-wizard-case")
+        self.step_html = W.HTML()
+        self.step_html.add_class("rk-step")
+        self.choice = W.RadioButtons(options=[], value=None, layout={"width": "max-content"})
+        self.choice.add_class("rk-wizard-choice")
+        self.amount = W.Text(placeholder="0.00")
+        self.amount.add_class("rk-wizard-amount")
+        self.checklist = CautionChecklist(self.sop, self.lang_switch, decision=self.decision)
+        for box in self.checklist.boxes.values():
+            box.observe(lambda _ch: self._ticked(), "value")
+        self.check_button = self._button("rk-check", self._check)
+        self.next_button = self._button("rk-next", self._next)
+        self.refund_button = self._button("rk-refund", lambda _b: self._cautions_answer("refund"), "success")
+        self.hold_button = self._button("rk-hold", lambda _b: self._cautions_answer("hold"), "warning")
+        self.feedback = W.HTML()
+        self.feedback.add_class("rk-feedback")
+        self.summary = W.HTML()
+        self.summary.add_class("rk-summary")
+        self.children = [self.header, self.step_html, self.choice, self.amount, self.checklist,
+                         W.HBox([self.check_button, self.refund_button, self.hold_button, self.next_button]),
+                         self.feedback, self.summary]
+        self.render()
+
+    def _button(self, css, handler, style=""):
+        b = W.Button(button_style=style)
+        b.add_class(css)
+        b.on_click(handler)
+        return b
+
+    # -- where we are --------------------------------------------------------
+    @property
+    def step_id(self) -> str:
+        return self.stages[self.index] if self.index < len(self.stages) else "summary"
+
+    @property
+    def kind(self) -> str | None:
+        if self.step_id == "summary":
+            return None
+        kind = self.sop.step_by_id[self.step_id].choice
+        if kind == "reason" and self.case.reason is None:
+            return None  # the case names no reason: nothing to judge
+        return kind
+
+    @property
+    def finished(self) -> bool:
+        return self.step_id == "summary"
+
+    def expected(self):
+        d = self.decision
+        return {
+            "branch": self.rule_action, "reason": self.case.reason, "method": self.case.refund_method,
+            "amount": d.refund.total, "cautions": "hold" if d.blocked_by else "refund",
+        }[self.kind]
+
+    # -- labels --------------------------------------------------------------
+    def label(self, kind: str, value, lang: str | None = None) -> str:
+        sop, lang = self.sop, lang or self.lang
+        if value is None:
+            return "—"
+        if kind == "branch":
+            return f"{sop.action_by_id[value](lang)} [{value}]"
+        if kind == "reason":
+            return next(r(lang) for r in sop.reasons if r.id == value)
+        if kind == "method":
+            return sop.method_by_id[value](lang)
+        if kind == "amount":
+            return fmt(value)
+        if kind == "cautions":
+            return sop.t("do_refund", lang) if value == "refund" else sop.action_by_id["blocked"](lang)
+        return str(value)
+
+    def options_for(self, kind: str) -> list[tuple[str, str]]:
+        sop = self.sop
+        ids = {"branch": [a.id for a in sop.actions if a.id != "blocked"],
+               "reason": [r.id for r in sop.reasons],
+               "method": [m.id for m in sop.parameters.methods]}[kind]
+        return [(self.label(kind, i), i) for i in ids]
+
+    # -- drawing -------------------------------------------------------------
+    def render(self) -> None:
+        lang, sop = self.lang, self.sop
+        self.check_button.description = self.t("check")
+        self.next_button.description = self.t("next")
+        self.refund_button.description = self.t("do_refund")
+        self.hold_button.description = sop.action_by_id["blocked"](lang)
+        self.header.value = self.case_html()
+        kind, finished = self.kind, self.finished
+        if not finished:
+            step = sop.step_by_id[self.step_id]
+            prompt = self.t(f"prompt_{kind}") if kind else self.t("no_choice")
+            self.step_html.value = (f'<h4>{esc(self.t("step"))} {step.id}: {esc(step(lang))} {tag(", ".join(step.seeds))}</h4>'
+                                    f'<p>{esc(step.text(lang))}</p><p class="rk-prompt"><i>{esc(prompt)}</i></p>')
+        else:
+            self.step_html.value = f'<h4>{esc(self.t("summary"))}</h4>'
+        if kind in ("branch", "reason", "method"):
+            current = self.choice.value
+            self.choice.options = self.options_for(kind)
+            self.choice.value = current if current in dict(self.choice.options).values() else None
+        done = self.step_id in self._answered
+        show = {
+            self.choice: kind in ("branch", "reason", "method"), self.amount: kind == "amount",
+            self.checklist: kind == "cautions", self.check_button: kind in ("branch", "reason", "method", "amount"),
+            self.refund_button: kind == "cautions", self.hold_button: kind == "cautions", self.next_button: not finished,
+        }
+        for w, visible in show.items():
+            w.layout.display = SHOW if visible else HIDE
+        self.next_button.disabled = bool(kind) and not done
+        self.refund_button.disabled = done or not self.checklist.complete
+        self.hold_button.disabled = done
+        self.feedback.value = self._feedback(lang) if self._feedback else ""
+        self.summary.value = self.summary_html() if finished else ""
+
+    def case_html(self) -> str:
+        lang, sop = self.lang, self.sop
+        if self.scenario is not None:
+            head = f'<h3>{esc(self.scenario.title(lang))} {tag(self.scenario.id)}</h3><p>{esc(self.scenario.story(lang))}</p>'
+        else:
+            head = f'<h3>{esc(self.t("story"))}</h3>'
+        facts = "".join(
+            f"<li>{esc(sop.facts[k](lang))}: {esc(sop.facts[k].label(v, lang))}</li>"
+            for k, v in self.decision.facts.items() if v is not None and k in sop.facts)
+        return head + f'<details class="rk-facts"><summary>{esc(self.t("story"))}</summary><ul>{facts}</ul></details>'
+
+    # -- answering -----------------------------------------------------------
+    def answer(self, value) -> None:
+        """Act as the learner: choose/type `value` for this step and check it."""
+        kind = self.kind
+        if kind in ("branch", "reason", "method"):
+            self.choice.value = value
+            self.check_button.click()
+        elif kind == "amount":
+            self.amount.value = str(value)
+            self.check_button.click()
+        elif kind == "cautions":
+            (self.refund_button if value == "refund" else self.hold_button).click()
+        else:
+            raise ValueError(f"step {self.step_id} asks for no choice; click next")
+
+    def _record(self, answer, right: bool) -> None:
+        if self.step_id not in {r["step"] for r in self.results}:
+            self.results.append({"step": self.step_id, "kind": self.kind, "expected": self.expected(),
+                                 "answer": answer, "right": right})
+        if right:
+            self._answered.add(self.step_id)
+
+    def _check(self, _b=None) -> None:
+        kind = self.kind
+        if kind == "amount":
+            value, problem = money_problem(self.amount.value)
+            if problem:
+                self._feedback = lambda lang: msg(self.sop.t(problem, lang), "error")
+                self.render()
+                return
+        else:
+            value = self.choice.value
+            if value is None:
+                return
+        right = value == self.expected()
+        self._record(value, right)
+        self._feedback = self._verdict(kind, value, right)
+        self.render()
+
+    def _verdict(self, kind, value, right):
+        sop, d, expected = self.sop, self.decision, self.expected()
+
+        def html(lang):
+            t = lambda k: sop.t(k, lang)  # noqa: E731
+            if right:
+                return msg(t("correct"), "ok")
+            head = msg(f'{t("wrong")} {t("your_choice")}: {self.label(kind, value, lang)}', "error")
+            because = f'<br><b>{esc(t("right_answer"))}</b>: {esc(self.label(kind, expected, lang))}<br>'
+            if kind == "branch":
+                rule = next(r for r in sop.rules if r.id == d.rule)
+                act = sop.action_by_id[expected]
+                because += f'{tag(rule.id)} {esc(why(rule.id, sop, lang))} {tag(seeds(rule))}<br>{esc(act.todo(lang))}'
+            elif kind == "amount":
+                amount = sop.parameters.amount
+                comps = {c.id: c for c in amount.components}
+                lines = " ".join(f'{"+" if ln.signed >= 0 else "−"} {esc(comps[ln.component](lang))} {fmt(ln.amount)}'
+                                 for ln in d.refund.lines)
+                because += f'{esc(amount.rule(lang))} {tag(seeds(amount))}<br>{lines} = {fmt(d.refund.total)}'
+            elif kind == "cautions":
+                if d.blocked_by:
+                    because += "<br>".join(f'{tag(c)} {esc(sop.caution_by_id[c].text(lang))}' for c in d.blocked_by)
+                else:
+                    because += esc(t("cautions_done"))
+            else:
+                step = sop.step_by_id[self.step_id]
+                because += f'{esc(step.text(lang))} {tag(step.id)}'
+            return head + because
+        return html
+
+    def _ticked(self) -> None:
+        if self.kind == "cautions":
+            for cid in self.checklist.wrong_ticks:
+                self._record("tick:" + cid, False)
+                c = self.sop.caution_by_id[cid]
+                self._feedback = lambda lang, c=c: msg(f'{self.sop.t("wrong", lang)} {c.id} {c(lang)}', "error")
+            self.render()
+
+    def _cautions_answer(self, value: str) -> None:
+        if self.step_id in self._answered:
+            return
+        if value == "refund" and not self.checklist.complete:
+            self._feedback = lambda lang: msg(self.sop.t("cautions_pending", lang), "warn")
+            self.render()
+            return
+        right = value == self.expected()
+        self._record(value, right)
+        self._feedback = self._verdict("cautions", value, right)
+        if right and value == "hold":
+            self.index = len(self.stages)  # the refund is held: the procedure stops here
+            self._feedback = None
+        self.render()
+
+    def _next(self, _b=None) -> None:
+        if self.kind and self.step_id not in self._answered:
+            return
+        self.index += 1
+        self._feedback = None
+        self.amount.value = ""
+        self.choice.value = None
+        self.render()
+
+    def summary_html(self) -> str:
+        lang, sop, d = self.lang, self.sop, self.decision
+        right = sum(r["right"] for r in self.results)
+        rows = "".join(
+            f'<tr class="rk-result rk-result-{"right" if r["right"] else "wrong"}"><td>{r["step"]}</td>'
+            f'<td>{esc(sop.step_by_id[r["step"]](lang))}</td>'
+            f'<td>{esc(self.label(r["kind"], r["answer"], lang) if not str(r["answer"]).startswith("tick:") else r["answer"][5:])}</td>'
+            f'<td>{esc(self.label(r["kind"], r["expected"], lang))}</td><td>{"✔" if r["right"] else "✘"}</td></tr>'
+            for r in self.results)
+        head = (f'<tr><th>{esc(self.t("step"))}</th><th></th><th>{esc(self.t("your_choice"))}</th>'
+                f'<th>{esc(self.t("right_answer"))}</th><th></th></tr>')
+        act = sop.action_by_id[d.action]
+        tasks = "".join(f"<li>{tag(a)} {esc(sop.task_by_id[a](lang))}</li>" for a in d.after_refund)
+        after = f'<p><b>{esc(self.t("after_refund"))}</b></p><ul>{tasks}</ul>' if tasks else ""
+        return (f'<p class="rk-score"><b>{esc(self.t("right_count"))}: {right}</b> · '
+                f'<b>{esc(self.t("wrong_count"))}: {len(self.results) - right}</b></p>'
+                f'<table class="rk-summary-table">{head}{rows}</table>'
+                f'<p><b>{esc(self.t("action"))}</b>: {esc(act(lang))} {tag(act.id)} — {esc(act.todo(lang))}</p>{after}'
+                f'<p>{esc(self.t("finished"))}</p>')
