@@ -1,0 +1,178 @@
+"""The exercise answer key: computed by the engine, held against the reviewed `expected`."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from refundkit.exercises.bank import BankError, load_bank
+from refundkit.exercises.check import AnswerError, check
+from refundkit.exercises.key import KeyError_, answer_key, answer_words, choice_label, key_changes, plain
+from refundkit.sop import parse_sop
+
+BANK = load_bank()
+
+
+def _reviewed(q):
+    exp = q.expected
+    if q.form == "multi":
+        return sorted(plain(exp))
+    return plain(exp)
+
+
+def _keyed(q, sop):
+    k = answer_key(q, sop).plain()
+    return sorted(k) if q.form == "multi" else k
+
+
+def test_bank_size_and_spread():
+    assert len(BANK.questions) >= 40
+    assert len(BANK.exercises) >= 6
+    forms = {q.form for q in BANK.questions}
+    assert forms == {"choice", "number", "order", "multi"}
+    for ex in BANK.exercises:
+        assert len(BANK.questions_of(ex.id)) >= 5, ex.id
+
+
+@pytest.mark.parametrize("q", BANK.questions, ids=lambda q: q.id)
+def test_engine_key_matches_reviewed_expected(q, sop):
+    assert _keyed(q, sop) == _reviewed(q), f"{q.id}: the engine's key moved; review it against the SOP"
+
+
+@pytest.mark.parametrize("q", BANK.questions, ids=lambda q: q.id)
+def test_every_choice_has_sop_text_in_both_languages(q, sop):
+    for c in q.choices:
+        zh, en = choice_label(q, c, sop, "zh"), choice_label(q, c, sop, "en")
+        assert zh and en and zh != en, (q.id, c)
+
+
+def test_right_answer_is_right_and_others_wrong(sop):
+    for q in BANK.questions:
+        key = answer_key(q, sop)
+        fb = check(q, list(key.answer) if isinstance(key.answer, tuple) else key.answer, sop)
+        assert fb.correct, q.id
+        assert fb.revisit == ()
+        if q.form == "choice":
+            for wrong in (c for c in q.choices if c != key.answer):
+                fb = check(q, wrong, sop, "en")
+                assert not fb.correct
+                assert key.sop_ids[0] in fb.revisit
+                assert q.hint.en in fb.message
+
+
+def test_wrong_action_names_the_deciding_rule_and_hint(sop):
+    q = BANK.question("ex01.q02")
+    fb = check(q, "refund_now", sop, "zh")
+    assert not fb.correct
+    assert "R08" in fb.message and "P03" in fb.message
+    assert sop.facts["order_state"].label("shipped", "zh") in fb.message
+    assert q.hint.zh in fb.message
+    assert sop.t("wrong", "zh") in fb.message
+
+
+def test_blocked_action_names_the_caution(sop):
+    q = BANK.question("ex01.q06")
+    fb = check(q, "refund_now", sop, "en")
+    assert "C2" in fb.message and sop.caution_by_id["C2"].text.en in fb.message
+    assert "C2" in fb.revisit
+
+
+def test_amount_is_exact_to_the_fen(sop):
+    q = BANK.question("ex02.q01")
+    assert check(q, "215.1", sop).correct
+    assert check(q, "¥215.10", sop).correct
+    assert not check(q, "215.11", sop).correct
+    with pytest.raises(AnswerError) as e:
+        check(q, "two hundred", sop)
+    assert e.value.ui_key == "invalid_number"
+    with pytest.raises(AnswerError):
+        check(q, "", sop)
+
+
+def test_multi_select_reports_missed_and_extra(sop):
+    q = BANK.question("ex04.q04")  # C2, C3, C4 block
+    fb = check(q, ["C2", "C5"], sop, "en")
+    assert not fb.correct
+    assert "Missed: 2" in fb.message and "Should not be ticked: 1" in fb.message
+    assert {"C3", "C4", "C5"} <= set(fb.revisit)
+    assert check(q, ["C4", "C2", "C3"], sop).correct  # order of ticking does not matter
+
+
+def test_ordering_reports_first_misplaced_position(sop):
+    q = BANK.question("ex03.q02")
+    fb = check(q, ["ST6", "ST8", "ST7"], sop, "en")
+    assert not fb.correct and "position 2" in fb.message
+    assert check(q, ["ST6", "ST7", "ST8"], sop).correct
+
+
+def test_no_choice_is_not_a_wrong_try(sop):
+    with pytest.raises(AnswerError) as e:
+        check(BANK.question("ex01.q01"), None, sop)
+    assert e.value.ui_key == "choose_first"
+
+
+def test_answer_words_read_from_sop(sop):
+    q = BANK.question("ex02.q06")
+    assert answer_words(q, Decimal("8"), sop, "zh") == f"8 {sop.t('hours', 'zh')}"
+    q = BANK.question("ex06.q02")
+    assert answer_words(q, ("E2", "E3"), sop, "en") == "; ".join(
+        e.en for e in sop.platform_intervention.evidence if e.id in ("E2", "E3"))
+
+
+def _variant(sop_text, old, new):
+    assert old in sop_text
+    return parse_sop(sop_text.replace(old, new, 1))
+
+
+def test_key_follows_a_changed_window(sop, sop_text):
+    """48 hours instead of 7 days: deadline questions and overdue cases move, others stay."""
+    short = _variant(sop_text, "  handling_window:\n    days: 7", "  handling_window:\n    days: 2")
+    changed = {c["question"]: c for c in key_changes(BANK.questions, sop, short)}
+    assert "ex02.q08" in changed  # hours left: 125 -> 5
+    assert changed["ex02.q08"]["old"] == "125" and changed["ex02.q08"]["new"] == "5"
+    assert "ex01.q01" not in changed  # asked 14 h before the clock: still open under 2 days
+    assert changed["ex01.q02"]["new"].startswith("error:")  # now overdue: the key is not among the choices
+    assert not any(k.startswith("ex03.") for k in changed), "step order does not depend on the window"
+    assert not any(k.startswith("ex06.q0" + n) for n in "123" for k in changed)
+    for q in BANK.questions:
+        if q.id not in changed:
+            assert answer_key(q, short).plain() == answer_key(q, sop).plain()
+
+
+def test_key_follows_a_changed_amount_rule(sop, sop_text):
+    """If shipping stopped being refunded, only amount questions with shipping change."""
+    no_ship = _variant(sop_text, "      - id: shipping\n        treatment: include",
+                       "      - id: shipping\n        treatment: ignore")
+    changed = {c["question"] for c in key_changes(BANK.questions, sop, no_ship)}
+    assert {"ex02.q01", "ex02.q04", "ex02.q05"} <= changed
+    assert "ex02.q02" in changed  # SC28: only the shipping was paid
+    assert not any(q.startswith(("ex01.", "ex03.", "ex04.", "ex05.", "ex06.")) for q in changed)
+
+
+def test_removed_choice_is_reported_not_skipped(sop, sop_text):
+    start = sop_text.index("    - id: E5\n")
+    end = sop_text.index("  not_evidence:")
+    fewer = parse_sop(sop_text[:start] + sop_text[end:])
+    changed = {c["question"]: c for c in key_changes(BANK.questions, sop, fewer)}
+    assert "ex06.q01" in changed
+    with pytest.raises(KeyError_):
+        choice_label(BANK.question("ex06.q01"), "E5", fewer)
+
+
+def test_bad_question_file_names_question_and_field(tmp_path):
+    data = yaml.safe_load(BANK.path.read_text(encoding="utf-8"))
+    data["exercises"][1]["questions"][2]["kind"] = "guess"
+    p = tmp_path / "q.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(BankError, match=r"q\.yaml: exercises\[1\] \(ex02\): questions\[2\] \(q03\): kind: unknown 'guess'"):
+        load_bank(p)
+    data["exercises"][1]["questions"][2]["kind"] = "amount"
+    del data["exercises"][1]["questions"][2]["hint"]
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(BankError, match=r"hint: missing"):
+        load_bank(p)
+    data["exercises"][1]["questions"][2]["hint"] = {"zh": "只有中文"}
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(BankError, match=r"hint: expected \{zh: \.\.\., en: \.\.\.\} with both languages"):
+        load_bank(p)
