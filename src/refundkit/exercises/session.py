@@ -1,0 +1,102 @@
+"""One learner working through one exercise: check, record, score.
+
+    s = Session("ex01", learner="王芳")
+    fb = s.check("ex01.q01", "cancel_and_refund")   # Feedback; recorded in the progress store
+    print(s.report("zh"))                            # score and the SOP ids to revisit
+
+The widgets are a face over this; the concurrency test drives it directly.
+The score counts questions right at the first try; a question missed first and
+put right later is done, but its SOP ids stay on the list to revisit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from ..clock import system_now
+from ..progress import Attempt, ProgressStore
+from ..sop import Sop, default_sop
+from .bank import Bank, Question, default_bank
+from .check import Feedback, check
+from .key import Key, answer_key
+
+
+class NameNeeded(ValueError):
+    """A check without a learner's name: nothing is recorded."""
+
+
+@dataclass
+class QuestionState:
+    tries: int = 0
+    first_right: bool | None = None
+    solved: bool = False
+    revisit: tuple[str, ...] = ()
+
+
+@dataclass
+class Session:
+    exercise: str
+    learner: str = ""
+    sop: Sop = field(default_factory=default_sop)
+    bank: Bank = field(default_factory=default_bank)
+    store: ProgressStore | None = None          # None: the default database, opened on the first check
+    clock: Callable[[], datetime] | None = None  # when a check happened (the real time by default)
+    record: bool = True
+
+    def __post_init__(self) -> None:
+        self.questions: list[Question] = self.bank.questions_of(self.exercise)
+        self.state: dict[str, QuestionState] = {q.id: QuestionState() for q in self.questions}
+        self._keys: dict[str, Key] = {}
+
+    def key(self, question_id: str) -> Key:
+        if question_id not in self._keys:
+            self._keys[question_id] = answer_key(self.bank.question(question_id), self.sop)
+        return self._keys[question_id]
+
+    def check(self, question_id: str, answer: Any, lang: str = "zh") -> Feedback:
+        """Check and record one answer. Raises AnswerError (nothing recorded) for an unreadable answer."""
+        if not self.learner.strip():
+            raise NameNeeded("learner")
+        q = self.bank.question(question_id)
+        fb = check(q, answer, self.sop, lang, key=self.key(question_id))
+        if self.record:
+            store = self.store or ProgressStore()
+            self.store = store
+            at = self.clock() if self.clock else system_now(self.sop.tz)
+            store.record(Attempt(self.learner, self.exercise, q.id, fb.answer, fb.correct,
+                                 self.sop.version, at, fb.key.plain()))
+        st = self.state[q.id]
+        st.tries += 1
+        if st.first_right is None:
+            st.first_right = fb.correct
+        if fb.correct:
+            st.solved = True
+        else:
+            st.revisit = tuple(dict.fromkeys(st.revisit + fb.revisit))
+        return fb
+
+    # -- the end of the notebook -------------------------------------------
+    def score(self) -> tuple[int, int]:
+        return sum(1 for s in self.state.values() if s.first_right), len(self.questions)
+
+    def unanswered(self) -> list[str]:
+        return [qid for qid, s in self.state.items() if s.tries == 0]
+
+    def revisit(self) -> list[str]:
+        ids: dict[str, None] = {}
+        for s in self.state.values():
+            for i in s.revisit:
+                ids[i] = None
+        return list(ids)
+
+    def report(self, lang: str = "zh") -> str:
+        t = lambda k: self.sop.t(k, lang)  # noqa: E731
+        right, total = self.score()
+        answered = total - len(self.unanswered())
+        lines = [f"{t('score')}: {right}/{total}", f"{t('answered')}: {answered}/{total}"]
+        if self.unanswered():
+            short = [qid.split(".", 1)[1] for qid in self.unanswered()]
+            lines.append(f"{t('not_answered')}: {', '.join(short)}")
+        lines.append(f"{t('revisit')}: {', '.join(self.revisit()) or t('nothing_to_revisit')}")
+        return "\n".join(lines)
