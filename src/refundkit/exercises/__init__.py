@@ -1,0 +1,28 @@
+"""Guided exercises: questions as data, keys from the engine, widgets, a progress record.
+
+    from refundkit.exercises import Exercise          # the notebook face (ipywidgets)
+    from refundkit.exercises.key import answer_key    # the key of one question under one SOP
+    from refundkit.exercises.check import check       # right or wrong, with the rule and a hint
+
+Subpackages are named by what they do: `bank` (the question file), `key`,
+`check`, `session` (one learner, one exercise: check, record, score), `data`
+(the sample records of the data exercise), `widgets`, `solutions` (the
+trainer's answer sheets).
+"""
+from .bank import Bank, BankError, Question, default_bank, load_bank
+from .check import AnswerError, Feedback, check
+from .key import Key, answer_key, key_changes
+from .session import NameNeeded, Session
+
+
+def __getattr__(name):
+    # The widgets pull in ipywidgets; load them only when a notebook asks.
+    if name in ("Exercise", "QuestionWidget"):
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(name)
+
+
+__all__ = ["Bank", "BankError", "Question", "default_bank", "load_bank", "AnswerError", "Feedback", "check",
+           "Key", "answer_key", "key_changes", "NameNeeded", "Session", "Exercise", "QuestionWidget"]
