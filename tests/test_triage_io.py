@@ -1,0 +1,105 @@
+"""Reading the shop's exports: every format and encoding, merged folders, duplicates, bad input."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from refundkit.triage import TriageError, load_exports, triage
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample_export"
+BAD = REPO / "data" / "sample_export_bad"
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+XLSX = SAMPLE / "售后单导出-2026-11-20-10-00-00.xlsx"
+GBK = SAMPLE / "售后单导出-2026-11-13-18-30-05.csv"
+BOM = SAMPLE / "售后单导出-2026-11-20-09-52-37.csv"
+
+
+def test_sample_files_are_the_formats_they_claim():
+    assert XLSX.read_bytes()[:2] == b"PK"
+    assert BOM.read_bytes()[:3] == b"\xef\xbb\xbf"
+    raw = GBK.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert "售后单号" in raw.decode("gbk")
+
+
+@pytest.mark.parametrize("path,kind", [(XLSX, "xlsx"), (GBK, "csv gbk"), (BOM, "csv utf-8-sig")])
+def test_each_format_reads_to_the_same_columns_and_exact_values(sop, path, kind):
+    exp = load_exports([path], sop)
+    assert exp.files[0][1] == kind
+    result = triage(exp, sop, NOW)
+    assert result.counts["rejected"] == 0, result.rejected["reject_reason"].tolist()
+    cases = pd.concat([result.decided, result.finished])
+    # 19-digit ticket numbers survive every format (no float, no leading tab, no scientific notation).
+    assert cases["ticket"].str.fullmatch(r"73\d{17}").all()
+    # Chinese texts decoded: every product name is one of the shop's names.
+    assert cases["product_name"].str.contains(r"[\u4e00-\u9fff]").all()
+    assert (cases["goods_fen"] > 0).all()
+
+
+def test_same_ticket_in_different_formats_gives_identical_facts(sop):
+    """A ticket exported to xlsx (numbers) and to the BOM csv (1,299.00 text, 2026/11/18 9:05) reads the same."""
+    a = triage(load_exports([XLSX], sop), sop, NOW)
+    c = triage(load_exports([BOM], sop), sop, NOW)
+    cols = ["ticket", "goods_fen", "shipping_fen", "discount_fen", "order_state", "request_type", "requested_at"]
+    both = pd.concat([a.decided, a.finished])[cols].merge(pd.concat([c.decided, c.finished])[cols], on="ticket", suffixes=("_x", "_c"))
+    assert len(both) > 10
+    # The re-saved csv keeps minutes only.
+    both["requested_at_x"] = both["requested_at_x"].dt.floor("min")
+    for col in cols[1:]:
+        assert (both[f"{col}_x"].astype(str) == both[f"{col}_c"].astype(str)).all(), col
+
+
+def test_folder_merges_files_and_reports_duplicates_once(sop):
+    files = load_exports([SAMPLE], sop)
+    singles = [load_exports([p], sop) for p in (XLSX, GBK, BOM)]
+    assert files.rows_read == sum(s.rows_read for s in singles)
+    assert len(files.duplicates) > 0
+    assert files.rows_in == files.rows_read - len(files.duplicates)
+    assert not files.frame["售后单号"].str.strip().duplicated().any()
+    # The newest export's copy is the one kept.
+    assert set(files.duplicates["kept_file"]) <= {XLSX.name, BOM.name}
+    assert files.exported_at == NOW
+    result = triage(files, sop, NOW)
+    c = result.counts
+    assert c["rows_in"] == files.rows_in == c["triaged"] + c["rejected"]
+
+
+def test_missing_required_column_names_it_and_the_columns_found(sop):
+    with pytest.raises(TriageError) as err:
+        load_exports([BAD / "售后单导出-缺少售后状态列.csv"], sop)
+    msg = str(err.value)
+    assert "missing required column 售后状态" in msg and "columns found: 售后单号, 订单号" in msg and "缺少售后状态列.csv" in msg
+
+
+def test_bad_cells_reject_their_row_with_a_reason_and_the_rest_go_on(sop):
+    exp = load_exports([BAD / "售后单导出-坏行.csv"], sop)
+    result = triage(exp, sop, NOW)
+    assert result.counts == {"rows_in": 15, "triaged": 6, "open": result.counts["open"], "finished": result.counts["finished"], "rejected": 9}
+    reasons = dict(zip(result.rejected["_row"], result.rejected["reject_reason"]))
+    assert "2026-13-40 25:00:00" in reasons[8] and "售后申请时间" in reasons[8]
+    assert "must not be negative" in reasons[9]
+    assert "十元" in reasons[10]
+    assert "unknown state '待平台确认'" in reasons[11]
+    assert "换货 is not a refund request" in reasons[12]
+    assert "unknown type '退款不退货'" in reasons[13]
+    assert "two decimals" in reasons[14] and "12.345" in reasons[14]
+    assert "售后单号: empty" in reasons[15]
+    assert "已出库" in reasons[16]
+
+
+def test_undecodable_csv_and_wrong_paths_are_named(sop, tmp_path):
+    junk = tmp_path / "x.csv"
+    junk.write_bytes(b"\xff\xfe\x00\x81\x30" * 10)
+    with pytest.raises(TriageError, match="x.csv"):
+        load_exports([junk], sop)
+    with pytest.raises(TriageError, match="no such file"):
+        load_exports([tmp_path / "nope.xlsx"], sop)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TriageError, match="no .xlsx or .csv"):
+        load_exports([tmp_path / "empty"], sop)
