@@ -176,3 +176,12 @@ def test_bad_question_file_names_question_and_field(tmp_path):
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(BankError, match=r"hint: expected \{zh: \.\.\., en: \.\.\.\} with both languages"):
         load_bank(p)
+
+
+@pytest.mark.parametrize("q", [q for q in BANK.questions if q.kind == "data"], ids=lambda q: q.id)
+def test_trainer_pandas_solution_gives_the_key(q, sop):
+    from refundkit.exercises.data import records_for
+
+    assert q.pandas, f"{q.id}: a data question carries the trainer's pandas solution"
+    got = eval(q.pandas, {"df": records_for(sop, q.now).copy()})  # noqa: S307 - our own question file
+    assert plain(got if isinstance(got, (str, Decimal)) else Decimal(int(got))) == answer_key(q, sop).plain()

@@ -18,6 +18,7 @@ from .sop import SopError
 COMMAND_MODULES = [
     "refundkit.commands.sop",
     "refundkit.commands.decide",
+    "refundkit.commands.progress",
 ]
 
 

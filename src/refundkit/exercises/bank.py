@@ -71,6 +71,7 @@ class Question:
     scenario: str | None = None
     query: str | None = None          # data questions: the query in refundkit.exercises.data
     params: dict[str, Any] = field(default_factory=dict)
+    pandas: str | None = None         # data questions: the trainer's one-line pandas solution on `df`
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -126,7 +127,7 @@ def _scenarios(path: Path) -> dict[str, dict]:
 
 
 QUESTION_KEYS = {"id", "kind", "form", "prompt", "hint", "expected", "choices", "ask", "case", "now", "story",
-                 "scenario", "query", "params"}
+                 "scenario", "query", "params", "pandas"}
 
 
 def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None = None) -> Bank:
@@ -200,6 +201,7 @@ def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None 
                 ask=q.get("ask"), case=dict(case, id=case.get("id", qid)) if case is not None else None,
                 now=now_t, story=_text(story, f"{qw}: story") if story is not None else None,
                 scenario=q.get("scenario"), query=q.get("query"), params=dict(q.get("params") or {}),
+                pandas=q.get("pandas"),
             ))
     if not exercises:
         raise BankError(f"{path}: no exercises")

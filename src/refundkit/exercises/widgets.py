@@ -287,14 +287,29 @@ class Exercise:
                                                 on_check=lambda _w: self._draw_score(), number=number)
         return self.widgets[full]
 
+    def records(self):
+        """The sample after-sales records with the SOP's decision per row (the data exercise)."""
+        from .data import records_for
+
+        return records_for(self.sop, self.bank.training_clock).copy()
+
+    def objectives(self) -> None:
+        """The exercise's objectives, in both languages (the first cell)."""
+        ex = self.info
+        print(f"{ex.title.zh}\n{ex.title.en}\n")
+        print(f"{self.sop.t('objectives', 'zh')} / {self.sop.t('objectives', 'en')}:")
+        for o in ex.objectives:
+            print(f"  • {o.zh}\n    {o.en}")
+
     def report(self, lang: str | None = None) -> None:
         """Print the score and the SOP ids to revisit (a checked cell: unanswered questions say so)."""
         print(self.session.report(lang or self.lang))
 
     def key_points(self) -> None:
         """The exercise's key points, in both languages (the last cell)."""
+        print(f"{self.sop.t('key_points', 'zh')} / {self.sop.t('key_points', 'en')}:")
         for p in self.info.key_points:
-            print(f"• {p.zh}\n  {p.en}")
+            print(f"  • {p.zh}\n    {p.en}")
 
     def score_panel(self) -> W.VBox:
         box = W.VBox([self.score_button, self.score_html])
