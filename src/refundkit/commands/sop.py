@@ -29,7 +29,7 @@ def register(sub) -> None:
     i = ssub.add_parser("impact", help="scenarios, questions and lessons whose outcome changes (exit 1 if any)")
     _old_new(i)
     i.add_argument("--lang", choices=LANGS, default="zh")
-    i.add_argument("--format", choices=("text", "md"), default="text")
+    i.add_argument("--format", choices=("text", "md", "json"), default="text")
     i.add_argument("--only", action="append", choices=("scenarios", "questions", "lessons"),
                    help="look only at these (repeatable; default: all)")
     i.add_argument("-o", "--output", help="write the report to this file instead of the terminal")

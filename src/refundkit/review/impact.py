@@ -129,7 +129,7 @@ def question_rows(old: Sop, new: Sop, ctx: Context) -> tuple[list[Row], int] | s
         fields = [("answer", _plain(ch["old"]), _plain(ch["new"]))]
         if ch.get("old_rule") != ch.get("new_rule"):
             fields.append(("rule", str(ch.get("old_rule") or ""), str(ch.get("new_rule") or "")))
-        rows.append(Row("questions", q.id, {"zh": f"{q.exercise} {q.prompt.zh}", "en": f"{q.exercise} {q.prompt.en}"},
+        rows.append(Row("questions", q.id, {"zh": q.prompt.zh, "en": q.prompt.en},
                         tuple(fields)))
     return rows, len(bank.questions)
 
@@ -314,7 +314,19 @@ def _md_cell(text: str) -> str:
     return text if len(text) <= 600 else text[:600] + " …"
 
 
+def as_json(report: Report, old: Sop, new: Sop) -> dict[str, Any]:
+    """The report as data, for CI and tests: kind -> [{id, title, changes: {field: [before, after]}}]."""
+    return {
+        "old_version": old.version, "new_version": new.version, "changed": report.changed,
+        "checked": report.checked, "skipped": report.skipped,
+        **{kind: [{"id": r.id, "title": r.title, "changes": {k: [b, a] for k, b, a in r.fields}}
+                  for r in report.rows.get(kind, [])] for kind in KINDS},
+    }
+
+
 def format_report(report: Report, old: Sop, new: Sop, lang: str = "zh", fmt: str = "text") -> str:
+    if fmt == "json":
+        return json.dumps(as_json(report, old, new), ensure_ascii=False, indent=1)
     w = lambda k: word(k, lang, new, old)  # noqa: E731
     head = f"{w('rv_impact_title')}: SOP {old.version} → {new.version}"
     counts = ", ".join(f"{w('rv_' + k)} {len(report.rows.get(k, []))}/{report.checked[k]}" for k in report.checked)

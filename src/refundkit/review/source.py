@@ -12,12 +12,17 @@ from pathlib import Path
 
 import yaml
 
-from ..cli import UserError
 from ..sop import Sop, SopError, parse_sop, sop_path
 
 
-class ReviewError(UserError):
-    """Input a review command cannot use: unreadable file, not YAML, not an SOP, unknown revision."""
+class ReviewError(SopError):
+    """Input a review command cannot use: unreadable file, not YAML, not an SOP, unknown revision.
+
+    A SopError, so the command line reports it as one line with exit 2 (also under `python -m refundkit.cli`).
+    """
+
+    def __init__(self, message: str):
+        super().__init__("", [message])
 
 
 @dataclass(frozen=True)
