@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 DEPS := pyproject.toml
 
-.PHONY: lab test venv clean
+.PHONY: lab test venv clean nbdime
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ lab: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Readable notebook diffs and merges in git for this clone (.gitattributes names the driver):
+# installs nbdime into the venv and points git at it by absolute path, so no activated venv is needed.
+nbdime: $(VENV)/.installed
+	$(call install,nbdime)
+	git config diff.jupyternotebook.command "$(abspath $(BIN))/git-nbdiffdriver diff"
+	git config merge.jupyternotebook.name "jupyter notebook merge driver"
+	git config merge.jupyternotebook.driver "$(abspath $(BIN))/git-nbmergedriver merge %O %A %B %L %P"
 
 clean:
 	rm -rf $(VENV)
