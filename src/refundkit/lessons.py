@@ -1,0 +1,95 @@
+"""Small helpers that keep lesson notebooks thin and bilingual.
+
+    from refundkit.lessons import sop, bank, clock, bi, say, show_case
+
+Everything printed here comes from the SOP and the scenario bank, in Chinese
+then English on the same line, so a reader of either language can follow and
+a changed rule changes the printed text (which nbval then reports).
+Nothing here prints a deadline: only the deadline lesson does, so a change of
+the handling window fails that lesson alone.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+import yaml
+
+from .clock import parse_time
+from .engine import Decision, why
+from .money import fmt
+from .scenarios import DEFAULT_SCENARIOS_PATH, Scenario, load_scenarios
+from .sop import Sop, default_sop
+
+
+def sop() -> Sop:
+    return default_sop()
+
+
+@functools.lru_cache(maxsize=1)
+def _bank(version: str, path: str) -> dict[str, Scenario]:
+    return {s.id: s for s in load_scenarios(default_sop())}
+
+
+def bank() -> dict[str, Scenario]:
+    """The scenario bank by id (SC01 ...)."""
+    s = default_sop()
+    return _bank(s.version + str(id(s)), str(DEFAULT_SCENARIOS_PATH))
+
+
+def clock() -> datetime:
+    """The fixed training clock of the scenario bank: lessons read every case at this time."""
+    data = yaml.safe_load(DEFAULT_SCENARIOS_PATH.read_text(encoding="utf-8"))
+    return parse_time(data["training_clock"], "training_clock")
+
+
+def bi(item, sep: str = " / ") -> str:
+    """A bilingual SOP text (anything with .zh/.en) or ui key, as 'zh / en'."""
+    if isinstance(item, str):
+        item = default_sop().ui[item]
+    return f"{item.zh}{sep}{item.en}" if item.zh != item.en else item.zh
+
+
+def say(key: str, value: object) -> None:
+    """Print one labelled line: '应采取的操作 / Action: ...'."""
+    print(f"{bi(key)}: {value}")
+
+
+def action_text(action_id: str) -> str:
+    return f"{bi(default_sop().action_by_id[action_id])} [{action_id}]"
+
+
+def decision_of(sid: str) -> Decision:
+    return bank()[sid].decide(default_sop())
+
+
+def show_case(sid: str, *, amount: bool = False, cautions: bool = False) -> Decision:
+    """Print a scenario's title, the action the SOP prescribes and the rule behind it.
+
+    With amount=True the refund line by line; with cautions=True each caution's status.
+    Never the deadline (see the module docstring).
+    """
+    s, sc = default_sop(), bank()[sid]
+    d = sc.decide(s)
+    print(f"{sc.id} {bi(sc.title)}")
+    say("action", action_text(d.action))
+    if d.held_action:
+        say("held", action_text(d.held_action) + " ← " + ", ".join(d.blocked_by))
+    print(f"  {bi('why')}: {d.rule} {why(d.rule, s, 'zh')} / {why(d.rule, s, 'en')}")
+    if amount:
+        print_refund(d)
+    if cautions:
+        for c in d.cautions:
+            print(f"  {c.id} {bi('status_' + c.status)}  {bi(s.caution_by_id[c.id])}")
+    return d
+
+
+def print_refund(d: Decision) -> None:
+    s = default_sop()
+    comps = {c.id: c for c in s.parameters.amount.components}
+    for ln in d.refund.lines:
+        sign = {"include": "+", "deduct": "−", "ignore": "·"}[ln.treatment]
+        print(f"  {sign} {bi(comps[ln.component])}: {fmt(ln.amount)}  ({bi('treatment_' + ln.treatment)})")
+    print(f"  = {bi('refund_amount')}: {fmt(d.refund.total)}")
+    if d.refund.fee:
+        print(f"  {bi('fee')}: {fmt(d.refund.fee)}")

@@ -1,0 +1,86 @@
+"""Re-execute lesson notebooks in place, with clean metadata: `make refresh`.
+
+After an intended SOP change, run this and read `git diff notebooks/`: only
+outputs that the change moved should differ. To keep that diff quiet:
+- the kernel is this interpreter (the project's venv), whatever kernels the machine has;
+- execution counts are renumbered 1..n, timing and widget state metadata dropped;
+- a widget's live view (model ids change every run) is not stored: it only
+  exists with a running kernel, and nbval never checks it (NBVAL_IGNORE_OUTPUT).
+
+    python tools/refresh_notebooks.py [NOTEBOOK_OR_DIR ...]   (default: notebooks/)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def kernel_dir() -> str:
+    """A kernelspec 'python3' that runs this interpreter, first on JUPYTER_PATH."""
+    root = Path(tempfile.mkdtemp(prefix="refundkit-kernel-"))
+    spec = root / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python"}))
+    return str(root)
+
+
+def clean(nb) -> None:
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    n = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        n += 1
+        cell.execution_count = n
+        kept = []
+        for out in cell.outputs:
+            if "execution_count" in out:
+                out["execution_count"] = n
+            data = out.get("data", {})
+            if WIDGET_VIEW in data:
+                continue
+            kept.append(out)
+        cell.outputs = kept
+
+
+def refresh(path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}},
+                   store_widget_state=False).execute()
+    clean(nb)
+    text = nbformat.writes(nb) + "\n"
+    for bad in ("/work/", "/tmp/", "/root/", str(REPO)):
+        if bad in text:
+            raise SystemExit(f"{path}: a stored output shows a machine path ({bad}); fix the lesson")
+    path.write_text(text, encoding="utf-8")
+    print(f"refreshed {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+
+
+def main(argv: list[str]) -> int:
+    os.environ["JUPYTER_PATH"] = kernel_dir() + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+    targets = [Path(a).resolve() for a in argv] or [REPO / "notebooks"]
+    paths = []
+    for t in targets:
+        paths += sorted(p for p in t.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) if t.is_dir() else [t]
+    for p in paths:
+        refresh(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
