@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 DEPS := pyproject.toml
 
-.PHONY: lab test venv clean nbdime
+.PHONY: lab test venv clean nbdime refresh
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ nbdime: $(VENV)/.installed
 	git config diff.jupyternotebook.command "$(abspath $(BIN))/git-nbdiffdriver diff"
 	git config merge.jupyternotebook.name "jupyter notebook merge driver"
 	git config merge.jupyternotebook.driver "$(abspath $(BIN))/git-nbmergedriver merge %O %A %B %L %P"
+
+# Re-run every lesson notebook in place after an intended SOP change; then read
+# `git diff notebooks/`: only the outputs the change moved should differ.
+refresh: $(VENV)/.installed-test
+	$(BIN)/python tools/refresh_notebooks.py $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV)
