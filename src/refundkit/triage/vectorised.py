@@ -136,11 +136,12 @@ def decide_frame(cases: pd.DataFrame, sop: Sop, now: datetime) -> pd.DataFrame:
     final = np.where(act < 0, -1, final)
     out["action"] = actions[final]
     out["rule"] = np.array([r.id for r in sop.rules] + [""], dtype=object)[rule_idx]
-    out["held_action"] = np.where(blocked, actions[act], None)
+    out["held_action"] = np.where(blocked, actions[act], "")  # "" = nothing held
     out["refund_fen"] = total
     out["fee_fen"] = fee
     out["due"] = pd.to_datetime(due_ns, utc=True).tz_convert(sop.tz)
-    out["hours_left"] = left / NS_PER_HOUR
+    # As timedelta.total_seconds() / 3600 computes it, so rounding agrees to the last bit.
+    out["hours_left"] = (left // 1000) / 1e6 / 3600
     out["urgency"] = URGENCY[urg]
     out["overdue"] = urg == 0
     out["due_soon"] = urg == 1
