@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "refundkit.commands.sop",
     "refundkit.commands.decide",
     "refundkit.commands.progress",
+    "refundkit.commands.triage",
 ]
 
 

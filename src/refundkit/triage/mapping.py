@@ -65,6 +65,7 @@ class Mapping:
     default_method: str
     reasons: dict[str, str]          # normalised export text -> SOP reason id
     personal: dict[str, list[str]]
+    inspect_reasons: list[str]
     file_time: re.Pattern
     raw: dict = field(repr=False, default_factory=dict)
 
@@ -133,6 +134,10 @@ def load_mapping(sop: Sop, path: str | Path | None = None) -> Mapping:
             problems.append(f"reasons.{rid}: unknown SOP reason (expected one of {', '.join(sorted(reason_ids))})")
         for t in texts or []:
             reasons[norm(t)] = rid
+    inspect = list(data.get("inspect_reasons") or [])
+    for rid in inspect:
+        if rid not in reason_ids:
+            problems.append(f"inspect_reasons: unknown SOP reason {rid!r}")
     amounts = {k: list(v or []) for k, v in (need("amounts") or {}).items()}
     comp_ids = [c.id for c in sop.parameters.amount.components]
     for cid in comp_ids:
@@ -154,7 +159,7 @@ def load_mapping(sop: Sop, path: str | Path | None = None) -> Mapping:
         aftersale_type=types, not_refund={norm(t) for t in data.get("not_refund") or []},
         shipping_state=ships, status=status, arbitration=arb,
         refund_type={norm(k): v for k, v in rt.items()}, default_method=default_method, reasons=reasons,
-        personal={k: list(v or []) for k, v in (data.get("personal") or {}).items()},
+        personal={k: list(v or []) for k, v in (data.get("personal") or {}).items()}, inspect_reasons=inspect,
         file_time=re.compile(data.get("file_time") or r"(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})"), raw=data,
     )
 
@@ -200,8 +205,9 @@ def _raw(col: pd.Series, i: int) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
-def parse_fen(col: pd.Series, header: str, rejects: _Rejects) -> np.ndarray:
-    """Yuan -> integer fen, exact. Blank = 0; negative, non-numeric or sub-fen rejects the row."""
+def parse_fen(col: pd.Series, header: str, rejects: _Rejects, blanks: list | None = None) -> np.ndarray:
+    """Yuan -> integer fen, exact. Blank = 0 (its mask appended to `blanks`); negative,
+    non-numeric or sub-fen rejects the row."""
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         num = col.to_numpy(dtype="float64", na_value=0.0)
         blank = np.zeros(len(col), dtype=bool)
@@ -212,6 +218,8 @@ def parse_fen(col: pd.Series, header: str, rejects: _Rejects) -> np.ndarray:
     bad_num = np.isnan(num) | np.isinf(num)
     rejects.add(bad_num, lambda i: f"{header}: expected an amount in yuan such as 12.50, got {_raw(col, i)!r}")
     num = np.where(bad_num, 0.0, num)
+    if blanks is not None:
+        blanks.append(blank)
     rejects.add(num < 0, lambda i: f"{header}: must not be negative, got {_raw(col, i)!r}")
     scaled = num * 100
     fen = np.rint(scaled)
@@ -337,9 +345,10 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     requested_at = parse_times(col("requested_at"), h("requested_at"), mapping.time_formats, sop.tz, rej)
 
     fen: dict[str, np.ndarray] = {}
+    paid_blank: list = []
     for name in ("goods_part", "shipping_part", "pay_discount_part", "tax_part", "paid"):
         if name in cols:
-            fen[name] = parse_fen(col(name), h(name), rej)
+            fen[name] = parse_fen(col(name), h(name), rej, paid_blank if name == "paid" else None)
     amounts = {}
     for comp in MONEY_FIELDS:
         total = np.zeros(n, dtype=np.int64)
@@ -397,7 +406,10 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     out["reason_text"] = reason_text.to_numpy(dtype=object)
     out["export_refund_fen"] = sum((fen[f] for f in ("goods_part", "shipping_part", "pay_discount_part", "tax_part") if f in fen),
                                    np.zeros(n, dtype=np.int64))
-    out["paid_fen"] = pd.array(np.where(rej.bad, 0, fen["paid"]), dtype="Int64") if "paid" in fen else pd.array([pd.NA] * n, dtype="Int64")
+    # What was paid is only known where the row says it (merged exports); blank = unknown.
+    out["paid_fen"] = pd.array([pd.NA] * n, dtype="Int64")
+    if "paid" in fen:
+        out.loc[~paid_blank[0], "paid_fen"] = fen["paid"][~paid_blank[0]]
     out["finished"] = finished
     for f in INFO_FIELDS:
         if f in cols:

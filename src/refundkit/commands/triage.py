@@ -1,0 +1,98 @@
+"""`refundkit triage EXPORT...`: the SOP applied to every ticket of the shop's after-sales export.
+
+The worklist (most urgent first) goes to the terminal (the top rows) and, with -o, to a
+.xlsx or .csv file; rows that cannot be read go to their own file. `--summary` writes the
+statistics of the SOP's "after the refund" part as tables and PNG charts instead.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from ..cli import UserError
+from ..clock import parse_time, system_now
+from ..sop import load_sop, sop_path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("triage", help="triage the shop's after-sales export / 按SOP处理售后单导出")
+    p.add_argument("exports", nargs="+", metavar="EXPORT", help="export files (.xlsx, .csv) or folders of them")
+    p.add_argument("-o", "--output", help="write the full worklist to this .xlsx or .csv file")
+    p.add_argument("--now", help="judge the deadlines at this ISO time (default: the export time in the file "
+                                 "names, else the current time)")
+    p.add_argument("--sop", default=None, help="SOP file to apply (default: $REFUNDKIT_SOP or sop/refund_sop.yaml)")
+    p.add_argument("--mapping", default=None, help="export mapping file (default: sop/export_mapping.yaml)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--no-mask", action="store_true", help="show customer names, phone numbers and addresses")
+    p.add_argument("--rejected", help="file for the rows that cannot be read (default: next to -o, "
+                                      "else triage_rejected.csv)")
+    p.add_argument("--top", type=int, default=20, help="rows of the worklist shown on the terminal (default 20)")
+    p.add_argument("--summary", action="store_true", help="statistics by reason, product and week, with charts")
+    p.add_argument("--charts", default="refund_summary", help="folder for the --summary tables and charts "
+                                                               "(default: refund_summary)")
+    p.set_defaults(func=run)
+
+
+def _clock(args, export, sop) -> tuple[datetime, str]:
+    t = lambda k: sop.t(k, args.lang)  # noqa: E731
+    if args.now:
+        return parse_time(args.now, "--now"), ""
+    real = system_now(sop.tz)
+    if export.exported_at is not None:
+        note = t("triage_clock_export")
+        days = (real - export.exported_at).days
+        if days >= 1:
+            note += "\n" + t("triage_clock_stale").format(days=days)
+        return export.exported_at, note
+    return real, t("triage_clock_system")
+
+
+def run(args) -> int:
+    from ..triage import TriageError, load_exports, load_mapping, triage
+    from ..triage.report import Progress, rejected_table, terminal_report, worklist_table, write_table
+
+    sop = load_sop(args.sop or sop_path())
+    t = lambda k: sop.t(k, args.lang)  # noqa: E731
+    progress = Progress()
+    try:
+        mapping = load_mapping(sop, args.mapping)
+        export = load_exports(args.exports, sop, mapping,
+                              progress=lambda name, i, n: progress(f"{t('triage_reading')} {name}", i, n))
+        now, note = _clock(args, export, sop)
+        progress(t("triage_deciding"), 0, 1)
+        result = triage(export, sop, now, mapping)
+        progress(t("triage_deciding"), 1, 1)
+    except TriageError as exc:
+        raise UserError(str(exc)) from None
+    mask = not args.no_mask
+
+    if args.summary:
+        from ..triage.summary import summary_tables, write_summary
+
+        tables = summary_tables(result, sop, args.lang, mapping)
+        written = write_summary(tables, sop, args.lang, args.charts)
+        print(f"== {t('summary_title')} ==  {t('triage_clock')}: {now:%Y-%m-%d %H:%M %z}")
+        for title, df in tables.items():
+            print(f"\n{title}")
+            print(df.head(15).to_string(index=False))
+        print(f"\n{t('summary_charts_written')} {args.charts}: " + ", ".join(p.name for p in written))
+    else:
+        print(terminal_report(result, sop, args.lang, top=args.top, clock_note=note))
+        if args.output:
+            out = Path(args.output)
+            try:
+                write_table(worklist_table(result, sop, args.lang, mask, mapping), out, sheet=t("triage_title"))
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            print(f"{t('triage_written')}: {out} ({len(result.decided)})")
+    if len(result.rejected):
+        rej = Path(args.rejected) if args.rejected else (
+            Path(args.output).with_name(Path(args.output).stem + "_rejected.csv") if args.output and not args.summary
+            else Path("triage_rejected.csv"))
+        write_table(rejected_table(result, sop, args.lang, mask, mapping), rej)
+        print(f"{t('triage_rejected_written')}: {rej} ({len(result.rejected)})")
+        for _, r in result.rejected.head(5).iterrows():
+            print(f"  {r.get('_file', '')}:{r.get('_row', '')}  {r['reject_reason']}")
+    if mask:
+        print(t("triage_masked"))
+    return 0

@@ -1,0 +1,261 @@
+"""What a shop manager reads: the labelled worklist, masking, the terminal summary, files.
+
+Every header and word comes from the SOP's `ui:` table (zh/en); action labels and cautions
+from the SOP itself. Customer personal data is masked unless the caller says otherwise.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..clock import fmt_left
+from ..money import fmt
+from ..sop import Sop
+from .mapping import Mapping, load_mapping
+
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+# -- masking ------------------------------------------------------------------------------
+
+def mask_name(v: str) -> str:
+    v = str(v or "")
+    return v[:1] + "*" * max(1, len(v) - 1) if v else v
+
+
+def mask_phone(v: str) -> str:
+    v = str(v or "")
+    digits = re.sub(r"\D", "", v)
+    if len(digits) >= 7:
+        return digits[:3] + "****" + digits[-4:]
+    return "*" * len(v)
+
+
+def mask_address(v: str) -> str:
+    """Keep the province/city/district (enough for statistics), hide the street and number."""
+    v = str(v or "")
+    m = re.match(r"^(.{2,}?(?:省|自治区|市))?(.{2,}?市)?(.{1,}?(?:区|县|旗))?", v)
+    keep = "".join(g for g in (m.groups() if m else ()) if g) or v[:3]
+    return keep + "****" if v else v
+
+
+def mask_text(v: str) -> str:
+    return PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), str(v or ""))
+
+
+MASKERS = {"name": mask_name, "phone": mask_phone, "address": mask_address, "free_text": mask_text}
+
+
+def mask_frame(df: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """A copy with every personal column present masked (one call per distinct value)."""
+    out = df.copy()
+    for kind, headers in mapping.personal.items():
+        fn = MASKERS[kind]
+        for h in headers:
+            if h in out.columns:
+                col = out[h].astype("string").fillna("")
+                uniq = col.unique()
+                out[h] = col.map(dict(zip(uniq, (fn(u) for u in uniq)))).astype(object)
+    return out
+
+
+# -- the worklist -----------------------------------------------------------------------------
+
+def _yuan(fen) -> np.ndarray:
+    return np.asarray(fen, dtype="float64") / 100
+
+
+def amount_checks(decided: pd.DataFrame, sop: Sop, lang: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """(refund above paid, deductions in the export's cash refund, the text for each row)."""
+    paid = decided["paid_fen"].astype("Int64")
+    above = (paid.notna() & (decided["refund_fen"] > paid.fillna(0))).to_numpy(dtype=bool)
+    deducted = sum((decided[f"{c.id}_fen"].to_numpy(dtype=np.int64) for c in sop.parameters.amount.components
+                    if c.treatment == "deduct"), np.zeros(len(decided), dtype=np.int64))
+    in_cash = deducted > 0
+    t = lambda k: sop.t(k, lang)  # noqa: E731
+    txt = np.full(len(decided), "", dtype=object)
+    txt = np.where(above, t("triage_check_above_paid"), txt)
+    disc = np.array([t("triage_check_discount").format(amount=fmt(_dec(d)))
+                     if d else "" for d in deducted], dtype=object)
+    txt = np.where(in_cash, np.where(txt == "", disc, txt + "; " + disc), txt)
+    return above, in_cash, pd.Series(txt, index=decided.index)
+
+
+def _dec(fen: int):
+    from decimal import Decimal
+
+    return Decimal(int(fen)) / 100
+
+
+def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mapping: Mapping | None = None) -> pd.DataFrame:
+    """The worklist as a labelled table, most urgent first (the order of `result.decided`)."""
+    mapping = mapping or load_mapping(sop)
+    d = result.decided
+    t = lambda k: sop.t(k, lang)  # noqa: E731
+    actions = {a.id: a(lang) for a in sop.actions}
+    cautions = {c.id: c(lang) for c in sop.cautions}
+    above, in_cash, checks = amount_checks(d, sop, lang)
+    out = pd.DataFrame(index=d.index)
+    out[t("triage_ticket")] = d["ticket"]
+    for key, col in (("triage_order", "order_id"), ("triage_product_id", "product_id"), ("triage_product", "product_name"),
+                     ("triage_type", "aftersale_type"), ("triage_state", "status")):
+        if col in d.columns:
+            out[t(key)] = d[col]
+    out[t("triage_requested")] = d["requested_at"].dt.strftime("%Y-%m-%d %H:%M")
+    out[t("action")] = d["action"].map(actions)
+    held = d["held_action"].map(lambda a: actions.get(a, "") if a else "")
+    if held.astype(bool).any():
+        out[t("held")] = held + d["blocked_by"].map(lambda b: f" ← {b}" if b else "")
+    out[t("triage_rule")] = d["rule"]
+    out[t("deadline")] = d["due"].dt.strftime("%Y-%m-%d %H:%M")
+    out[t("triage_hours_left")] = d["hours_left"].round(1)
+    urg = {u: t(u) for u in ("overdue", "due_soon", "on_time")}
+    out[t("triage_urgency")] = d["urgency"].map(urg)
+    out[t("overdue")] = np.where(d["overdue"], t("triage_yes"), "")
+    out[t("triage_due_within").format(hours=sop.parameters.due_soon_hours)] = np.where(d["due_soon"], t("triage_yes"), "")
+    out[t("refund_amount")] = _yuan(d["refund_fen"])
+    out[t("triage_export_refund")] = _yuan(d["export_refund_fen"])
+    if d["paid_fen"].notna().any():
+        out[t("triage_paid")] = d["paid_fen"].astype("Float64") / 100
+    out[t("triage_amount_checks")] = checks
+    out[t("triage_to_check")] = d["to_check"].map(
+        lambda s: "; ".join(f"{c} {cautions[c]}" for c in s.split(",") if c) if s else "")
+    if "reason_text" in d.columns:
+        out[t("triage_reason")] = d["reason_text"]
+    if "_file" in d.columns:
+        out[t("triage_source")] = d["_file"].astype(str) + ":" + d["_row"].astype(str)
+    personal = [h for hs in mapping.personal.values() for h in hs if h in d.columns]
+    if personal:
+        extra = mask_frame(d[personal], mapping) if mask else d[personal]
+        for h in personal:
+            out[h] = extra[h]
+    return out.reset_index(drop=True)
+
+
+def rejected_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mapping: Mapping | None = None) -> pd.DataFrame:
+    """The rejected rows as read (masked), with the file, the row and the reason first."""
+    mapping = mapping or load_mapping(sop)
+    r = result.rejected
+    t = lambda k: sop.t(k, lang)  # noqa: E731
+    body = r.drop(columns=[c for c in ("_file", "_row", "reject_reason") if c in r.columns])
+    if mask:
+        body = mask_frame(body, mapping)
+    head = pd.DataFrame({t("triage_source"): r.get("_file", pd.Series([""] * len(r))).astype(str) + ":" + r.get("_row", pd.Series([""] * len(r))).astype(str),
+                         t("triage_reject_reason"): r["reject_reason"]})
+    return pd.concat([head.reset_index(drop=True), body.reset_index(drop=True)], axis=1)
+
+
+def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "Sheet1") -> Path:
+    """.xlsx via openpyxl, or .csv in UTF-8 with BOM so Excel on Chinese Windows opens it right."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            df.to_excel(xw, index=False, sheet_name=sheet[:31])
+            ws = xw.sheets[sheet[:31]]
+            ws.freeze_panes = "B2"
+            for i, col in enumerate(df.columns, start=1):
+                width = max([text_width(str(col))] + [text_width(str(v)) for v in df[col].head(200)]) + 2
+                ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width, 8), 60)
+    elif path.suffix.lower() == ".csv":
+        df.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        raise ValueError(f"{path}: expected a .xlsx or .csv file name")
+    return path
+
+
+# -- terminal text --------------------------------------------------------------------------
+
+def text_width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def pad(s: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - text_width(s))
+    return gap + s if right else s + gap
+
+
+def text_table(rows: list[list[str]], header: list[str], right: set[int] = frozenset()) -> str:
+    widths = [max(text_width(str(x)) for x in col) for col in zip(header, *rows)]
+    lines = ["  ".join(pad(str(h), w, i in right) for i, (h, w) in enumerate(zip(header, widths))).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(pad(str(x), w, i in right) for i, (x, w) in enumerate(zip(r, widths))).rstrip())
+    return "\n".join(lines)
+
+
+def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_note: str = "") -> str:
+    """Counts, money at stake and the most urgent tickets, as plain text."""
+    t = lambda k: sop.t(k, lang)  # noqa: E731
+    d = result.decided
+    c = result.counts
+    note, _, warn = clock_note.partition("\n")
+    out = [f"== {t('triage_title')} ==", f"{t('triage_clock')}: {result.now:%Y-%m-%d %H:%M %z}" + (f" ({note})" if note else "")]
+    if warn:
+        out.append(warn)
+    if result.export is not None:
+        exp = result.export
+        out.append(f"{t('triage_files')}: {len(exp.files)}  " + ", ".join(f"{Path(f).name} [{k}, {n}]" for f, k, n in exp.files))
+        out.append(f"{t('triage_rows_read')}: {exp.rows_read}   {t('triage_duplicates')}: {len(exp.duplicates)}")
+    out.append("")
+    acts = {a.id: a(lang) for a in sop.actions}
+    by_action = d.groupby("action", observed=True).agg(n=("ticket", "size"), fen=("refund_fen", "sum"))
+    order = [a.id for a in sop.actions if a.id in by_action.index]
+    urg_names = ["overdue", "due_soon", "on_time"]
+    by_urg = d.groupby(["action", "urgency"], observed=True).size().unstack(fill_value=0).reindex(columns=urg_names, fill_value=0)
+    rows = [[acts[a], str(by_action.loc[a, "n"]), *(str(by_urg.loc[a, u]) for u in urg_names), fmt(_dec(by_action.loc[a, "fen"]))]
+            for a in order]
+    tot_urg = [str(int((d["urgency"] == u).sum())) for u in urg_names]
+    rows.append([t("total"), str(len(d)), *tot_urg, fmt(_dec(int(d["refund_fen"].sum())))])
+    out.append(f"{t('triage_by_action')} / {t('triage_by_urgency')}")
+    out.append(text_table(rows, [t("action"), t("triage_count"), *(t(u) for u in urg_names), t("triage_money_at_stake")],
+                          right={1, 2, 3, 4, 5}))
+    above, in_cash, _ = amount_checks(d, sop, lang)
+    out.append(f"{t('triage_amount_checks')}: {t('triage_check_above_paid_short')} {int(above.sum())}; "
+               f"{t('triage_check_discount_short')} {int(in_cash.sum())}")
+    out.append("")
+    if len(d):
+        n = min(top, len(d))
+        out.append(t("triage_top").format(n=n))
+        rows = []
+        for i in range(n):
+            r = d.iloc[i]
+            flag = t(r["urgency"]) if r["urgency"] != "on_time" else ""
+            left = fmt_left(pd.Timedelta(hours=float(r["hours_left"])).to_pytimedelta(), lang)
+            checks = []
+            if above[i]:
+                checks.append(t("triage_check_above_paid_short"))
+            if in_cash[i]:
+                checks.append(t("triage_check_discount_short"))
+            rows.append([r["ticket"], acts[r["action"]], f"{r['due']:%m-%d %H:%M}", left, flag,
+                         fmt(_dec(r["refund_fen"])), " ".join(checks), r["to_check"].replace(",", " ")])
+        out.append(text_table(rows, [t("triage_ticket"), t("action"), t("deadline"), t("time_left"), t("triage_urgency"),
+                                     t("refund_amount"), t("triage_amount_checks"), t("triage_to_check")], right={5}))
+        if len(d) > n:
+            out.append(t("triage_more").format(n=len(d) - n))
+    out.append("")
+    out.append(f"{t('triage_rows_in')} {c['rows_in']} = {t('triage_triaged')} {c['triaged']} "
+               f"({t('triage_open')} {c['open']} + {t('triage_finished')} {c['finished']}) + {t('triage_rejected')} {c['rejected']}")
+    return "\n".join(out)
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal (large inputs take a while)."""
+
+    def __init__(self, enabled: bool | None = None, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        fill = int(width * done / total) if total else width
+        end = "\n" if total and done >= total else ""
+        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} {label[:50]:<50}{end}")
+        self.stream.flush()
