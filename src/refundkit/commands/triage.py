@@ -49,7 +49,7 @@ def _clock(args, export, sop) -> tuple[datetime, str]:
 
 def run(args) -> int:
     from ..triage import TriageError, load_exports, load_mapping, triage
-    from ..triage.report import Progress, rejected_table, terminal_report, worklist_table, write_table
+    from ..triage.report import Progress, frame_text, rejected_table, terminal_report, worklist_table, write_table
 
     sop = load_sop(args.sop or sop_path())
     t = lambda k: sop.t(k, args.lang)  # noqa: E731
@@ -74,7 +74,7 @@ def run(args) -> int:
         print(f"== {t('summary_title')} ==  {t('triage_clock')}: {now:%Y-%m-%d %H:%M %z}")
         for title, df in tables.items():
             print(f"\n{title}")
-            print(df.head(15).to_string(index=False))
+            print(frame_text(df, 15))
         print(f"\n{t('summary_charts_written')} {args.charts}: " + ", ".join(p.name for p in written))
     else:
         print(terminal_report(result, sop, args.lang, top=args.top, clock_note=note))

@@ -244,6 +244,20 @@ def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_not
     return "\n".join(out)
 
 
+def frame_text(df: pd.DataFrame, max_rows: int = 15) -> str:
+    """A DataFrame as an aligned text table (Chinese characters count double)."""
+    head = df.head(max_rows)
+    numeric = {i for i, c in enumerate(head.columns) if pd.api.types.is_numeric_dtype(head[c].dtype)}
+
+    def cell(v) -> str:
+        if isinstance(v, float):
+            return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.3f}"
+        return str(v)
+
+    rows = [[cell(v) for v in r] for r in head.itertuples(index=False)]
+    return text_table(rows, [str(c) for c in head.columns], right=numeric)
+
+
 class Progress:
     """A one-line progress bar on stderr, only when stderr is a terminal (large inputs take a while)."""
 

@@ -50,6 +50,14 @@ def _half_up(total_fen: np.ndarray, rate: Fraction) -> np.ndarray:
     return np.array([(2 * int(t) * p + q) // (2 * q) for t in total_fen], dtype=object).astype(np.int64)
 
 
+def refund_fen(cases: pd.DataFrame, sop: Sop) -> np.ndarray:
+    """The refund in integer fen: each amount component signed as the SOP treats it (S07)."""
+    total = np.zeros(len(cases), dtype=np.int64)
+    for comp in sop.parameters.amount.components:
+        total += SIGN[comp.treatment] * cases[f"{comp.id}_fen"].to_numpy(dtype=np.int64)
+    return np.maximum(total, 0)
+
+
 def decide_frame(cases: pd.DataFrame, sop: Sop, now: datetime) -> pd.DataFrame:
     """What `decide()` says for every row of a case frame, as columns (same index).
 
@@ -64,11 +72,7 @@ def decide_frame(cases: pd.DataFrame, sop: Sop, now: datetime) -> pd.DataFrame:
     p = sop.parameters
     facts = sop.facts
 
-    # Money: integer fen, each component signed as the SOP treats it (S07).
-    total = np.zeros(n, dtype=np.int64)
-    for comp in p.amount.components:
-        total += SIGN[comp.treatment] * cases[f"{comp.id}_fen"].to_numpy(dtype=np.int64)
-    total = np.maximum(total, 0)
+    total = refund_fen(cases, sop)
     methods = list(sop.method_by_id)
     mcode = fact_codes(cases["refund_method"], methods)
     fee = np.zeros(n, dtype=np.int64)
