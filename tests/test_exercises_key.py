@@ -180,8 +180,17 @@ def test_bad_question_file_names_question_and_field(tmp_path):
 
 @pytest.mark.parametrize("q", [q for q in BANK.questions if q.kind == "data"], ids=lambda q: q.id)
 def test_trainer_pandas_solution_gives_the_key(q, sop):
-    from refundkit.exercises.data import records_for
+    from refundkit.exercises.data import export_tickets, records_for
 
     assert q.pandas, f"{q.id}: a data question carries the trainer's pandas solution"
-    got = eval(q.pandas, {"df": records_for(sop, q.now).copy()})  # noqa: S307 - our own question file
+    frames = {"df": records_for(sop, q.now).copy(), "tickets": export_tickets(sop, q.now).copy()}
+    got = eval(q.pandas, frames)  # noqa: S307 - our own question file
     assert plain(got if isinstance(got, (str, Decimal)) else Decimal(int(got))) == answer_key(q, sop).plain()
+
+
+def test_learners_never_see_the_buyers_personal_details(sop):
+    from refundkit.exercises.data import PERSONAL_COLUMNS, export_tickets
+
+    tickets = export_tickets(sop, BANK.training_clock)
+    assert len(tickets) > 100 and tickets["open"].any()
+    assert not set(PERSONAL_COLUMNS) & set(tickets.columns)

@@ -106,7 +106,7 @@ def test_live_panel_refresh_reads_new_checks(room, sop, tmp_path):
     before = len(panel.live.attempts)
     room.store.record(Attempt("孙强", "ex02", "ex02.q01", "215.10", True, sop.version, T0))
     panel.button.click()
-    assert len(panel.live.attempts) == before + 1
+    assert len(panel.live.attempts) == before + 1 and "孙强" in panel.view.value
     assert "rk-refresh" in panel.button._dom_classes and panel.button.description == sop.t("refresh", "zh")
 
 
@@ -159,3 +159,17 @@ def test_path_and_reset(tmp_path, capsys, monkeypatch):
     assert ProgressStore(db).count() == 2 * n
     main(["progress", "demo", "--learners", "3", "--reset"])
     assert ProgressStore(db).count() == n
+
+
+def test_reset_needs_yes_and_forget_removes_one_learner(tmp_path, capsys):
+    db = tmp_path / "r.sqlite3"
+    main(["progress", "demo", "--db", str(db), "--learners", "2"])
+    capsys.readouterr()
+    assert main(["progress", "forget", "王芳", "--db", str(db)]) == 0
+    assert set(ProgressStore(db).frame()["learner"]) == {"李雷"}
+    assert main(["progress", "forget", "王芳", "--db", str(db)]) == 2
+    assert "no records of '王芳'" in capsys.readouterr().err
+    assert main(["progress", "reset", "--db", str(db)]) == 2
+    assert "--yes" in capsys.readouterr().err and db.exists()
+    assert main(["progress", "reset", "--db", str(db), "--yes"]) == 0
+    assert not db.exists() and not (tmp_path / "r.sqlite3-wal").exists()

@@ -5,7 +5,7 @@
 
 Learner notebooks go to exercises/NN_name.ipynb (widgets, no answers); trainer
 versions to notebooks/trainer/exercise_NN_name.ipynb (answers, explanations,
-timing). The cells are thin: every text is printed from the question file and
+timing); the trainer's notebooks/trainer/workshop_dashboard.ipynb. The cells are thin: every text is printed from the question file and
 the SOP at run time, so nbval catches a moved key in the stored outputs.
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tools"))
 
-IGNORE = "# NBVAL_IGNORE_OUTPUT  (a live widget: nothing to compare)\n"
+EXPORT_VIEW = 'tickets[["ticket", "product_name", "reason", "open", "action", "after_refund"]].head()'
+IGNORE = "# NBVAL_IGNORE_OUTPUT\n"  # a live widget: nothing to compare
 
 
 def learner_cells(ex, questions):
@@ -33,6 +34,8 @@ def learner_cells(ex, questions):
     if any(q.kind == "data" for q in questions):
         cells.append(v4.new_code_cell("df = ex.records()\ndf.head()"))
         cells.append(v4.new_code_cell("df.columns.tolist()"))
+    if any(q.params.get("dataset") == "export" for q in questions):
+        cells.append(v4.new_code_cell(f"tickets = ex.export_tickets()\n{EXPORT_VIEW}"))
     for q in questions:
         short = q.id.split(".", 1)[1]
         cells.append(v4.new_code_cell(IGNORE + f'ex.question("{short}")'))
@@ -67,6 +70,8 @@ def trainer_cells(ex, questions):
     ]
     if any(q.kind == "data" for q in questions):
         cells.append(v4.new_code_cell("df = sol.records()\ndf.head()"))
+    if any(q.params.get("dataset") == "export" for q in questions):
+        cells.append(v4.new_code_cell(f"tickets = sol.export_tickets()\n{EXPORT_VIEW}"))
     for q in questions:
         short = q.id.split(".", 1)[1]
         cells.append(v4.new_code_cell(f'sol.show("{short}")'))
@@ -74,6 +79,43 @@ def trainer_cells(ex, questions):
             cells.append(v4.new_code_cell(q.pandas))
     cells.append(v4.new_code_cell("sol.key_points()"))
     return cells
+
+
+def dashboard_cells():
+    import nbformat.v4 as v4
+
+    return [
+        v4.new_markdown_cell(
+            "# 工作坊看板 / Workshop dashboard\n\n"
+            "**这张看板回答 / What this answers**\n"
+            "- 谁做到哪儿了、得分多少?  *Who is where, with what score?*\n"
+            "- 全班最常错哪道题、最常选哪个错误答案、背后是哪条SOP规则?  \n"
+            "  *Which questions does the room miss most, with which wrong answer, and which SOP rule is behind it?*\n"
+            "- 谁是按旧版SOP练习的、需要复训?  *Who practised under an older SOP and needs a refresher?*\n\n"
+            "下面的表格和图来自一个**生成的示例工作坊**(固定种子,结果不变);最后一格的按钮读取**现场数据库**。  \n"
+            "*The tables and charts below come from a **generated sample workshop** (fixed seed, so they never change); "
+            "the button in the last cell reads the **live database**.*"),
+        v4.new_code_cell("from refundkit.workshop import Dashboard\n\ndash = Dashboard.sample()\ndash.summary()"),
+        v4.new_markdown_cell("## 学员 × 练习 / Learners x exercises\n\n"
+                             "`7/9` = 首次即答对的题数 / 题数;`✔` = 每道题最后都改对了;`—` = 还没开始。  \n"
+                             "*`7/9` = right at the first try / questions; `✔` = every question put right in the end; "
+                             "`—` = not started.*"),
+        v4.new_code_cell("dash.grid()"),
+        v4.new_markdown_cell("## 全班最常错的题 / What the room gets wrong\n\n"
+                             "讲评时从第一行开始:读出最常选的错误答案,再对照“背后的SOP规则”。  \n"
+                             "*Go over them from the top: read out the most chosen wrong answer, then the SOP rule behind it.*"),
+        v4.new_code_cell("dash.most_missed()"),
+        v4.new_code_cell("dash.chart_missed()"),
+        v4.new_code_cell("dash.chart_scores()"),
+        v4.new_markdown_cell("## 需要复训 / Refresher needed\n\n"
+                             "这些学员的练习记录来自旧版SOP;SOP改版后,请他们重做对应练习。  \n"
+                             "*These learners' checks were made under an older SOP; after a change, have them redo those exercises.*"),
+        v4.new_code_cell("dash.outdated()"),
+        v4.new_markdown_cell("## 现场数据 / The live room\n\n"
+                             "点击按钮,从本机的练习数据库(`refundkit progress path` 显示位置)重新读取。  \n"
+                             "*Click the button to re-read this machine's progress database (`refundkit progress path` shows where).*"),
+        v4.new_code_cell(IGNORE + "dash.live_panel()"),
+    ]
 
 
 def notebook(cells):
@@ -94,6 +136,7 @@ def targets():
         qs = bank.questions_of(ex.id)
         yield REPO / "exercises" / f"{ex.notebook}.ipynb", learner_cells(ex, qs)
         yield REPO / "notebooks" / "trainer" / f"exercise_{ex.notebook}.ipynb", trainer_cells(ex, qs)
+    yield REPO / "notebooks" / "trainer" / "workshop_dashboard.ipynb", dashboard_cells()
 
 
 def sources(nb) -> list[tuple[str, str]]:

@@ -274,27 +274,36 @@ class Dashboard:
 
     # -- the live room ---------------------------------------------------------------
     def live_panel(self, store: ProgressStore | None = None):
-        """A refresh button (CSS `rk-refresh`) that re-reads the live database into the same tables."""
+        """A refresh button (CSS `rk-refresh`) that re-reads the live database into the same tables.
+
+        The tables go into an HTML widget (CSS `rk-dashboard-live`), not an Output widget: an Output
+        that prints breaks notebook runners and nbval.
+        """
+        import html
+
         import ipywidgets as W
-        from IPython.display import display
 
         live = Dashboard(store or ProgressStore(), self.sop, self.bank, self.lang)
         button = W.Button(description=self.t("refresh"), icon="refresh", button_style="primary")
         button.add_class("rk-refresh")
-        out = W.Output()
-        out.add_class("rk-dashboard-live")
+        view = W.HTML()
+        view.add_class("rk-dashboard-live")
 
         def draw(_b=None) -> None:
             live.refresh()
-            out.clear_output()
-            with out:
-                live.summary()
-                if not live.attempts.empty:
-                    display(live.grid(), live.most_missed(), live.outdated())
+            df = live.attempts
+            head = (f"<p>{html.escape(self.t('sop_version'))}: {html.escape(self.sop.version)} · "
+                    f"{html.escape(self.t('learner'))}: {df['learner'].nunique()} · "
+                    f"{html.escape(self.t('attempts'))}: {len(df)}</p>")
+            if df.empty:
+                view.value = head + f"<p>{html.escape(self.t('no_records'))}</p>"
+                return
+            parts = [(None, live.grid()), (self.t("most_missed"), live.most_missed()),
+                     (self.t("older_sop"), live.outdated())]
+            view.value = head + "".join((f"<h4>{html.escape(t)}</h4>" if t else "") + d.to_html() for t, d in parts)
 
         button.on_click(draw)
         draw()
-        box = W.VBox([button, out])
-        box.live = live
-        box.button = button
+        box = W.VBox([button, view])
+        box.live, box.button, box.view = live, button, view
         return box

@@ -3,6 +3,8 @@
     refundkit progress export [--format csv|xlsx] [-o PATH] [--db FILE] [--lang zh|en]
     refundkit progress demo [--db FILE] [--learners N] [--seed N] [--reset]
     refundkit progress path
+    refundkit progress reset --yes [--db FILE]       # a new room: delete the database file
+    refundkit progress forget NAME [--db FILE]       # remove one learner's records (their name is personal data)
 """
 from __future__ import annotations
 
@@ -31,6 +33,14 @@ def register(sub) -> None:
     d.set_defaults(func=demo)
     w = ps.add_parser("path", help="print where the progress database is")
     w.set_defaults(func=path)
+    r = ps.add_parser("reset", help="delete the progress database (a new room); export first to keep a record")
+    r.add_argument("--db", help="progress database (default: $REFUNDKIT_DB or the user's data folder)")
+    r.add_argument("--yes", action="store_true", help="really delete")
+    r.set_defaults(func=reset)
+    f = ps.add_parser("forget", help="remove every record of one learner")
+    f.add_argument("name")
+    f.add_argument("--db", help="progress database (default: $REFUNDKIT_DB or the user's data folder)")
+    f.set_defaults(func=forget)
 
 
 def _store(db: str | None, must_exist: bool) -> ProgressStore:
@@ -92,10 +102,7 @@ def demo(args) -> int:
         raise UserError(f"--learners: expected a whole number of at least 1, got {args.learners}")
     store = _store(args.db, must_exist=False)
     if args.reset:
-        for suffix in ("", "-wal", "-shm"):
-            f = Path(str(store.path) + suffix)
-            if f.exists():
-                f.unlink()
+        _delete(store.path)
     try:
         n = demo_workshop(store, learners=args.learners, seed=DEMO_SEED if args.seed is None else args.seed)
     except ProgressError as exc:
@@ -109,3 +116,43 @@ def path(args) -> int:
     print(f"{p}{'' if p.exists() else ' (not created yet)'}")
     return 0
 
+
+
+def _delete(db: Path) -> list[Path]:
+    """The database and its WAL side files."""
+    gone = []
+    for suffix in ("", "-wal", "-shm"):
+        f = Path(str(db) + suffix)
+        if f.exists():
+            try:
+                f.unlink()
+            except OSError as exc:
+                raise UserError(f"{f}: cannot delete ({exc.strerror})") from None
+            gone.append(f)
+    return gone
+
+
+def reset(args) -> int:
+    store = _store(args.db, must_exist=True)
+    if not args.yes:
+        try:
+            n = store.count()
+        except ProgressError as exc:
+            raise UserError(str(exc)) from None
+        raise UserError(f"{store.path}: this deletes {n} recorded checks; export them first if you need them, "
+                        "then run again with --yes")
+    gone = _delete(store.path)
+    print(f"deleted {', '.join(str(g) for g in gone)}")
+    return 0
+
+
+def forget(args) -> int:
+    store = _store(args.db, must_exist=True)
+    try:
+        n = store.delete_learner(args.name)
+    except ProgressError as exc:
+        raise UserError(str(exc)) from None
+    if n == 0:
+        raise UserError(f"{store.path}: no records of {args.name.strip()!r}")
+    print(f"{store.path}: removed {n} checks of {args.name.strip()}")
+    return 0

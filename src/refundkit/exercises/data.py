@@ -19,6 +19,9 @@ from ..engine import decide
 from ..sop import REPO_ROOT, Sop
 
 SAMPLE_PATH = REPO_ROOT / "exercises" / "data" / "after_sales_sample.csv"
+EXPORT_PATH = REPO_ROOT / "data" / "sample_export"   # the shop export sample of refundkit.triage
+# Buyer's personal details: not needed for any exercise, so not shown to learners.
+PERSONAL_COLUMNS = ("买家昵称", "收货人", "联系电话", "收货地址", "用户售后说明", "_file", "_row")
 BOOL_COLUMNS = ("grounds_to_refuse", "customer_disputes", "address_checked", "customer_info_verified")
 MONEY_COLUMNS = ("goods", "shipping", "coupon", "discount", "merchant_balance")
 
@@ -127,6 +130,33 @@ def records_for(sop: Sop, now: datetime) -> pd.DataFrame:
         # Keep the SOP alive with its entry, so its id cannot be reused by another SOP.
         _DECIDED[key] = (sop, decided_records(sample_records(), sop, now))
     return _DECIDED[key][1]
+
+
+_EXPORTS: dict[tuple[int, str, datetime], tuple[Sop, pd.DataFrame]] = {}
+
+
+def export_tickets(sop: Sop, now: datetime) -> pd.DataFrame:
+    """Every ticket of the sample shop export (refundkit.triage): open ones with the SOP's decision
+    (`open` True, columns action, after_refund, refund_fen ...), finished ones for statistics."""
+    key = (id(sop), sop.version, now)
+    if key not in _EXPORTS:
+        from ..triage import load_exports, triage
+
+        result = triage(load_exports([EXPORT_PATH], sop), sop, now)
+        frame = pd.concat([result.decided.assign(open=True), result.finished.assign(open=False)],
+                          ignore_index=True)
+        frame["reason"] = frame["reason"].astype(str)
+        _EXPORTS[key] = (sop, frame.drop(columns=[c for c in PERSONAL_COLUMNS if c in frame.columns]))
+    return _EXPORTS[key][1]
+
+
+def dataset(name: str | None, sop: Sop, now: datetime) -> pd.DataFrame:
+    """The frame a data question is asked on: the exercise sample (default) or the shop export."""
+    if name in (None, "sample"):
+        return records_for(sop, now)
+    if name == "export":
+        return export_tickets(sop, now)
+    raise ValueError(f"unknown dataset {name!r} (expected sample or export)")
 
 
 def product_label(product: str, lang: str = "zh") -> str:

@@ -133,13 +133,13 @@ def _key(question: Question, sop: Sop) -> Key:
         answer = _in_sop_order([e.id for e in pi.evidence], order, question.choices)
         return Key(question.id, answer, "P06", ("P06", "N05"), v)
     if kind == "data":
-        from .data import QUERIES, records_for
+        from .data import QUERIES, dataset
 
         if question.query not in QUERIES:
             raise KeyError_(f"{question.id}: query: unknown {question.query!r} (expected one of {', '.join(QUERIES)})")
         fn, _form = QUERIES[question.query]
         try:
-            answer = fn(records_for(sop, question.now), sop, question.params)
+            answer = fn(dataset(question.params.get("dataset"), sop, question.now), sop, question.params)
         except ValueError as exc:
             raise KeyError_(f"{question.id}: {exc}") from None
         ids = tuple(str(x) for x in question.params.values() if _is_sop_id(sop, str(x)))

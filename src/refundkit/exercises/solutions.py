@@ -56,6 +56,12 @@ class Solutions:
             for line in explain(d, sop, "zh").splitlines():
                 print(f"    {line}")
 
+    def export_tickets(self):
+        """The shop's sample after-sales export, every ticket; open ones carry the SOP's decision."""
+        from .data import export_tickets
+
+        return export_tickets(self.sop, self.bank.training_clock).copy()
+
     def records(self):
         """The sample records with the SOP's decision per row, as the learners see them."""
         from .data import records_for

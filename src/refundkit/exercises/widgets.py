@@ -287,6 +287,12 @@ class Exercise:
                                                 on_check=lambda _w: self._draw_score(), number=number)
         return self.widgets[full]
 
+    def export_tickets(self):
+        """The shop's sample after-sales export, every ticket; open ones carry the SOP's decision."""
+        from .data import export_tickets
+
+        return export_tickets(self.sop, self.bank.training_clock).copy()
+
     def records(self):
         """The sample after-sales records with the SOP's decision per row (the data exercise)."""
         from .data import records_for
