@@ -51,7 +51,10 @@ nbdime: $(VENV)/.installed
 
 # Re-run every lesson notebook in place after an intended SOP change; then read
 # `git diff notebooks/`: only the outputs the change moved should differ.
+# Exercise notebooks are first rewritten from exercises/questions.yaml (tools/build_exercises.py).
+NOTEBOOKS ?= notebooks exercises
 refresh: $(VENV)/.installed-test
+	$(BIN)/python tools/build_exercises.py --no-run
 	$(BIN)/python tools/refresh_notebooks.py $(NOTEBOOKS)
 
 clean:

@@ -89,3 +89,10 @@ def test_trainer_guide_lists_every_exercise_with_its_time():
         assert len(rows) == 2, ex.notebook  # one row in each language
         assert all(re.search(rf"\|\s*{ex.minutes}( 分钟)?\s*\|\s*$", r) for r in rows), rows
     assert "refundkit progress reset --yes" in guide and "refundkit progress path" in guide
+
+
+def test_readme_says_where_the_names_are_kept_and_how_to_delete_them():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for needle in ("REFUNDKIT_DB", "refundkit progress path", "refundkit progress reset --yes", "progress.sqlite3",
+                   "refundkit progress forget"):
+        assert readme.count(needle) >= 2, needle  # in Chinese and in English
