@@ -93,3 +93,58 @@ def print_refund(d: Decision) -> None:
     print(f"  = {bi('refund_amount')}: {fmt(d.refund.total)}")
     if d.refund.fee:
         print(f"  {bi('fee')}: {fmt(d.refund.fee)}")
+
+
+# -- the shop's after-sales history (lessons 07 and 08) ------------------------
+
+def shop_history():
+    """Finished tickets (refunded or closed) of the sample export under data/sample_export.
+
+    Read with `refundkit.triage` (which handles the export's encodings and
+    duplicates); finished tickets only, so nothing here depends on the
+    handling window. Adds `reason_label` (the SOP's reason, bilingual) and
+    `week` (Monday of the request's week).
+    """
+    import pandas as pd
+
+    from .sop import REPO_ROOT
+    from .triage import load_exports, triage
+
+    s = default_sop()
+    result = triage(load_exports([REPO_ROOT / "data" / "sample_export"], s), s, clock())
+    f = result.finished.copy()
+    labels = {r.id: bi(r, "\n") for r in s.reasons}
+    f["reason_label"] = f["reason"].astype("object").map(labels).fillna(bi("other_reason", "\n"))
+    day = f["requested_at"].dt.tz_localize(None).dt.normalize()
+    f["week"] = (day - pd.to_timedelta(day.dt.weekday, unit="D")).dt.strftime("%Y-%m-%d")
+    return f
+
+
+def yuan(fen_total) -> str:
+    """Integer fen to '1,234.50' (exact: no float arithmetic)."""
+    from decimal import Decimal
+
+    return f"{(Decimal(int(fen_total)) / 100):,.2f}"
+
+
+def bar_chart(series, title_key: str, value_key: str):
+    """A horizontal bar chart with Chinese labels (CJK font picked by refundkit.plotting)."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import use_cjk_font
+
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(series) + 1.2))
+    series.sort_values().plot.barh(ax=ax, color="#e8710a")
+    ax.set_title(bi(title_key))
+    ax.set_xlabel(bi(value_key))
+    ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def ranked(values):
+    """Counts of a column, largest first and ties by name, so stored outputs never reorder."""
+    counts = values.value_counts()
+    order = sorted(counts.index, key=lambda k: (-counts[k], str(k)))
+    return counts.loc[order]
