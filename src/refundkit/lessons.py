@@ -116,7 +116,7 @@ def shop_history():
     labels = {r.id: bi(r, "\n") for r in s.reasons}
     f["reason_label"] = f["reason"].astype("object").map(labels).fillna(bi("other_reason", "\n"))
     day = f["requested_at"].dt.tz_localize(None).dt.normalize()
-    f["week"] = (day - pd.to_timedelta(day.dt.weekday, unit="D")).dt.strftime("%Y-%m-%d")
+    f["week"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
     return f
 
 

@@ -1,0 +1,67 @@
+"""How long nbval takes over the lesson notebooks, against the floor on this machine.
+
+    .venv/bin/python benchmarks/notebook_suite.py [--repeat 3]
+
+suite  wall time of `pytest --nbval --nbval-current-env` over every notebook under notebooks/
+       (one pytest process, as `make test` runs it; pytest start included)
+floor  one bare kernel start plus one trivial cell, shut down, times the number of notebooks
+       (the least any per-notebook kernel runner can take)
+Prints both and their ratio (target: suite within 1.5x of the floor). Figures, not asserts.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def notebooks() -> list[Path]:
+    return sorted(p for p in (REPO / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def bare_kernel() -> float:
+    """Seconds to start the kernel nbval starts (--nbval-current-env), run `1+1`, and stop it."""
+    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, start_new_kernel
+
+    t = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name=CURRENT_ENV_KERNEL_NAME, cwd=str(REPO / "notebooks"))
+    try:
+        kc.execute_interactive("1+1", timeout=60)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return time.perf_counter() - t
+
+
+def suite(paths: list[Path]) -> tuple[float, str]:
+    t = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
+                          "--nbval", "--nbval-current-env", *map(str, paths)],
+                         cwd=REPO, capture_output=True, text=True)
+    return time.perf_counter() - t, run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-300:]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3, help="bare kernel starts to take the median of")
+    args = ap.parse_args()
+    paths = notebooks()
+    starts = [bare_kernel() for _ in range(args.repeat)]
+    one = statistics.median(starts)
+    floor = one * len(paths)
+    took, result = suite(paths)
+    print(f"notebooks:            {len(paths)}")
+    print(f"bare kernel + 1 cell: {one:.2f} s (median of {args.repeat}: {', '.join(f'{s:.2f}' for s in starts)})")
+    print(f"floor:                {floor:.1f} s  ({len(paths)} x {one:.2f} s)")
+    print(f"nbval suite:          {took:.1f} s  ({result})")
+    print(f"ratio suite/floor:    {took / floor:.2f}  (target <= 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
