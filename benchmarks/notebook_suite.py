@@ -1,8 +1,10 @@
 """How long nbval takes over the lesson notebooks, against the floor on this machine.
 
-    .venv/bin/python benchmarks/notebook_suite.py [--repeat 3]
+    .venv/bin/python benchmarks/notebook_suite.py [--repeat 3] [PATH ...]
 
-suite  wall time of `pytest --nbval --nbval-current-env` over every notebook under notebooks/
+PATH   notebooks or folders (default: notebooks/ and exercises/, every notebook `make test` checks;
+       `notebooks/[0-9]*.ipynb` for the lessons alone)
+suite  wall time of `pytest --nbval --nbval-current-env` over those notebooks
        (one pytest process, as `make test` runs it; pytest start included)
 floor  one bare kernel start plus one trivial cell, shut down, times the number of notebooks
        (the least any per-notebook kernel runner can take)
@@ -20,8 +22,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def notebooks() -> list[Path]:
-    return sorted(p for p in (REPO / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+def notebooks(args: list[str]) -> list[Path]:
+    out = []
+    for a in args or ["notebooks", "exercises"]:
+        p = (REPO / a) if not Path(a).is_absolute() else Path(a)
+        out += sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts) if p.is_dir() else [p]
+    return out
 
 
 def bare_kernel() -> float:
@@ -49,8 +55,9 @@ def suite(paths: list[Path]) -> tuple[float, str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="bare kernel starts to take the median of")
+    ap.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks exercises)")
     args = ap.parse_args()
-    paths = notebooks()
+    paths = notebooks(args.paths)
     starts = [bare_kernel() for _ in range(args.repeat)]
     one = statistics.median(starts)
     floor = one * len(paths)

@@ -13,13 +13,11 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-import yaml
-
 from .clock import parse_time
 from .engine import Decision, why
 from .money import fmt
 from .scenarios import DEFAULT_SCENARIOS_PATH, Scenario, load_scenarios
-from .sop import Sop, default_sop
+from .sop import Sop, default_sop, yaml_load
 
 
 def sop() -> Sop:
@@ -39,7 +37,7 @@ def bank() -> dict[str, Scenario]:
 
 def clock() -> datetime:
     """The fixed training clock of the scenario bank: lessons read every case at this time."""
-    data = yaml.safe_load(DEFAULT_SCENARIOS_PATH.read_text(encoding="utf-8"))
+    data = yaml_load(DEFAULT_SCENARIOS_PATH.read_text(encoding="utf-8"))
     return parse_time(data["training_clock"], "training_clock")
 
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from .cases import Case, CaseError, parse_case
 from .clock import parse_time
 from .engine import Decision, decide
-from .sop import REPO_ROOT, Sop, Text
+from .sop import REPO_ROOT, Sop, Text, yaml_load
 
 DEFAULT_SCENARIOS_PATH = REPO_ROOT / "data" / "scenarios.yaml"
 
@@ -47,7 +47,7 @@ EXPECTED_KEYS = {"action", "refund", "deadline", "urgency", "cautions", "blocked
 def load_scenarios(sop: Sop, path: str | Path | None = None) -> list[Scenario]:
     path = Path(path) if path else DEFAULT_SCENARIOS_PATH
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError(f"{path}: cannot be read as YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):

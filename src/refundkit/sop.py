@@ -307,7 +307,7 @@ def _line_map(text: str) -> _Located:
             for i, v in enumerate(node.value):
                 walk(v, path + (i,))
 
-    root = yaml.compose(text)
+    root = yaml.compose(text, Loader=YAML_LOADER)
     if root is not None:
         walk(root, ())
     return _Located(lines)
@@ -332,10 +332,20 @@ def load_sop(path: str | Path | None = None) -> Sop:
     return parse_sop(text, path)
 
 
+# libyaml's loader when PyYAML has it: same YAML, several times faster. Every
+# lesson notebook starts a kernel that loads the SOP, so this is most of the
+# lessons' time above the bare kernel start.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def yaml_load(text: str):
+    """yaml.safe_load, through libyaml when available."""
+    return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+
+
 def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
     try:
-        data = yaml.safe_load(text)
-        located = _line_map(text)
+        data = yaml_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -346,6 +356,7 @@ def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
     try:
         sop = Sop.model_validate(data)
     except ValidationError as exc:
+        located = _line_map(text)  # line numbers only when there is something to point at
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -359,9 +370,10 @@ def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
                     msg = f"missing translation ({loc[-1]})"
             problems.append(f"{path}:{line or '?'}: {_fmt_loc(loc)}: {msg}")
         raise SopError(path, problems) from None
-    problems = [f"{path}:{located.line(loc) or '?'}: {_fmt_loc(loc)}: {msg}" for loc, msg in cross_check(sop)]
-    if problems:
-        raise SopError(path, problems)
+    found = cross_check(sop)
+    if found:
+        located = _line_map(text)
+        raise SopError(path, [f"{path}:{located.line(loc) or '?'}: {_fmt_loc(loc)}: {msg}" for loc, msg in found])
     return sop
 
 
