@@ -27,7 +27,11 @@ def learner_cells(ex, questions):
 
     cells = [
         v4.new_markdown_cell(f"# {ex.title.zh}\n### {ex.title.en}\n\n"
-                             f"{ex.intro.zh}  \n*{ex.intro.en}*"),
+                             f"{ex.intro.zh}  \n*{ex.intro.en}*\n\n"
+                             "**开始 / Start:** 菜单“运行 → 运行全部单元格”,然后在下面填写姓名(只填一次)。"
+                             "每道题选好答案后点“检查答案”;答错了可以再试。最后点“查看得分”。  \n"
+                             "*Menu Run → Run All Cells, then type your name below (once). For each question, answer and "
+                             "click Check; when it is wrong, try again. At the end click Show my score.*"),
         v4.new_code_cell(f'from refundkit.exercises import Exercise\n\nex = Exercise("{ex.id}")\nex.objectives()'),
         v4.new_code_cell(IGNORE + "ex.start()"),
     ]

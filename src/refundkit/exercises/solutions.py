@@ -11,7 +11,9 @@ so the stored outputs of the trainer notebooks fail nbval when a key moves.
 from __future__ import annotations
 
 from ..cases import parse_case
-from ..engine import decide, explain
+from ..clock import fmt_left
+from ..engine import decide
+from ..money import fmt
 from ..sop import LANGS, Sop, default_sop
 from .bank import Bank, default_bank
 from .key import answer_key, answer_words, choice_label, rule_text
@@ -53,8 +55,34 @@ class Solutions:
         if explain_case and q.case is not None:
             d = decide(parse_case(q.case, sop), sop, q.now)
             print(f"{self._both('explanation')}:")
-            for line in explain(d, sop, "zh").splitlines():
-                print(f"    {line}")
+            for lang in LANGS:
+                for line in self._explain(q, d, lang):
+                    print(f"    {line}")
+
+    def _explain(self, q, d, lang: str) -> list[str]:
+        """Only what the question is about, so a change elsewhere in the SOP (the window, say)
+        does not move this output: an action question prints no deadline, a deadline question no amount."""
+        sop, t = self.sop, lambda k: self.sop.t(k, lang)
+        if q.kind == "amount" and q.ask == "hours_left":
+            dl = d.deadline
+            return [f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_left(dl.left, lang)}) [C1]"]
+        if q.kind == "amount":
+            comps = {c.id: c for c in sop.parameters.amount.components}
+            sign = {"include": "+", "deduct": "−", "ignore": "·"}
+            lines = [f"{sign[ln.treatment]} {comps[ln.component](lang)} {fmt(ln.amount)}" for ln in d.refund.lines]
+            return lines + [f"= {t('total')} {fmt(d.refund.total)} (S07)"]
+        act = sop.action_by_id[d.action]
+        lines = [f"{t('action')}: {act(lang)} [{act.id}] — {act.todo(lang)}"]
+        if d.held_action:
+            held = sop.action_by_id[d.held_action]
+            lines.append(f"{t('held')}: {held(lang)} [{held.id}] ← {', '.join(d.blocked_by)}")
+        if q.kind in ("cautions", "action"):
+            for c in d.cautions:
+                lines.append(f"  {t('status_' + c.status)} {c.id} {sop.caution_by_id[c.id](lang)}")
+        if q.kind == "after":
+            for a in d.after_refund:
+                lines.append(f"  {a} {sop.task_by_id[a](lang)}")
+        return lines
 
     def export_tickets(self):
         """The shop's sample after-sales export, every ticket; open ones carry the SOP's decision."""
