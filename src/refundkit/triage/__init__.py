@@ -53,20 +53,18 @@ def triage(source: Export | pd.DataFrame, sop: Sop, now: datetime, mapping: Mapp
     export = source if isinstance(source, Export) else None
     rows = source.frame if export else source
     mapping = mapping or load_mapping(sop)
-    cf = to_cases(rows, sop, mapping)
+    cf = to_cases(rows, sop, mapping, sort_by_time=True)  # most urgent first: oldest request first
     dec = decide_frame(cf.cases, sop, now)
     decided = pd.concat([cf.cases, dec], axis=1)
     rejected = cf.rejected
     no_rule = decided["rule"] == ""
     if no_rule.any():
         # A gap in an edited SOP's table: decide() would raise; report the rows, never drop them.
-        extra = rows.iloc[0:0].copy()
         bad = decided[no_rule]
-        extra = pd.DataFrame({"_file": bad.get("_file"), "_row": bad.get("_row"), "reject_reason":
+        extra = pd.DataFrame({"_file": bad.get("_file"), "_row": bad.get("_row"), "ticket": bad["ticket"], "reject_reason":
                               f"no rule of SOP {sop.version} covers this case"})
         rejected = pd.concat([rejected, extra], ignore_index=True)
-        decided = decided[~no_rule]
-    decided = decided.sort_values(["hours_left", "ticket"], kind="stable").reset_index(drop=True)
+        decided = decided[~no_rule].reset_index(drop=True)
     return Triage(decided=decided, rejected=rejected, finished=cf.finished, now=now, export=export)
 
 

@@ -88,7 +88,9 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
     except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
         raise TriageError(f"{path}: cannot be read as an export ({type(exc).__name__}: {exc})") from None
     df.columns = [str(c).strip() for c in df.columns]
-    # Excel's "General" cells sometimes hold 1.0 for 1; openpyxl gives "2026-11-18 09:00:00" for dates.
+    # Exports pad cells: a leading tab keeps Excel from turning ticket numbers into 7.3E+18.
+    for c in df.columns:
+        df[c] = [v.strip() if isinstance(v, str) else v for v in df[c].tolist()]
     return df, kind
 
 
@@ -134,7 +136,7 @@ def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Ma
     frame = pd.concat(frames, ignore_index=True, sort=False).fillna("") if len(frames) > 1 else frames[0]
     rows_read = len(frame)
     ticket_col = find_columns(frame, mapping, "export")["ticket"]
-    ticket = frame[ticket_col].astype(str).str.strip().str.strip("'\t")
+    ticket = frame[ticket_col].astype(str)
     has = ticket != ""
     dup = has & ticket.duplicated(keep="last")
     kept = has & ticket.duplicated(keep=False) & ~dup

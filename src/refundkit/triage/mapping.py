@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,19 +187,38 @@ class _Rejects:
         self.bad |= new
 
 
-def _texts(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, normalised unique texts): normalise each distinct text once, not per row."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    normed = np.array([norm(u) for u in uniques] + [""], dtype=object)
-    return np.where(codes < 0, len(uniques), codes), normed
+class Texts:
+    """A text column factorized: each distinct text is normalised and looked up once.
+
+    `codes[i]` indexes `uniq` (normalised texts; the last entry "" stands for blank/NA), so a
+    per-text answer `a` (an array over `uniq`) becomes a per-row answer as `a[codes]`.
+    """
+
+    def __init__(self, col: pd.Series):
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        self.col = col
+        self.raw = list(uniques) + [""]
+        self.uniq = [norm(u) for u in uniques] + [""]
+        self.codes = np.where(codes < 0, len(uniques), codes)
+
+    def per_row(self, values: list) -> np.ndarray:
+        return np.asarray(values)[self.codes]
+
+    def lookup(self, table: dict[str, Any]) -> tuple[list, np.ndarray]:
+        """(value per distinct text, found mask per row)."""
+        return [table.get(t) for t in self.uniq], self.per_row([t in table for t in self.uniq])
+
+    def blank(self) -> np.ndarray:
+        return self.per_row([t == "" for t in self.uniq])
+
+    def text(self, i: int) -> str:
+        return str(self.raw[self.codes[i]])
 
 
-def map_texts(col: pd.Series, table: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Look each cell up in `table`: (values, found mask, normalised text) per row."""
-    codes, normed = _texts(col)
-    looked = np.array([table.get(t) for t in normed], dtype=object)
-    found = np.array([t in table for t in normed], dtype=bool)
-    return looked[codes], found[codes], normed[codes]
+def fact_codes_from(values: list, domain: list, codes: np.ndarray) -> np.ndarray:
+    """Per-distinct-text fact values -> per-row index into the fact's domain (-1 = unknown)."""
+    idx = np.array([domain.index(v) if v in domain else -1 for v in values] or [-1], dtype=np.int16)
+    return idx[codes]
 
 
 def _raw(col: pd.Series, i: int) -> str:
@@ -205,16 +226,27 @@ def _raw(col: pd.Series, i: int) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
+def _yuan_text_to_float(t: str) -> float:
+    t = t.replace(",", "").replace("¥", "").replace("￥", "")
+    try:
+        return float(t)
+    except ValueError:
+        return float("nan")
+
+
 def parse_fen(col: pd.Series, header: str, rejects: _Rejects, blanks: list | None = None) -> np.ndarray:
     """Yuan -> integer fen, exact. Blank = 0 (its mask appended to `blanks`); negative,
-    non-numeric or sub-fen rejects the row."""
+    non-numeric or sub-fen rejects the row. Text cells are parsed once per distinct text."""
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        num = col.to_numpy(dtype="float64", na_value=0.0)
-        blank = np.zeros(len(col), dtype=bool)
+        num = col.to_numpy(dtype="float64", na_value=np.nan)
+        blank = np.isnan(num)
+        num = np.where(blank, 0.0, num)
     else:
-        text = col.astype("string").str.strip().str.replace(r"[,¥￥\t]", "", regex=True)
-        blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
-        num = pd.to_numeric(text.mask(blank, "0"), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        tx = Texts(col)
+        parsed = [0.0 if t == "" else (float(r) if isinstance(r, (int, float)) and not isinstance(r, bool)
+                                       else _yuan_text_to_float(t)) for t, r in zip(tx.uniq, tx.raw)]
+        num = tx.per_row(np.array(parsed, dtype="float64"))
+        blank = tx.blank()
     bad_num = np.isnan(num) | np.isinf(num)
     rejects.add(bad_num, lambda i: f"{header}: expected an amount in yuan such as 12.50, got {_raw(col, i)!r}")
     num = np.where(bad_num, 0.0, num)
@@ -230,43 +262,57 @@ def parse_fen(col: pd.Series, header: str, rejects: _Rejects, blanks: list | Non
 
 
 def parse_times(col: pd.Series, header: str, formats: list[str], tz, rejects: _Rejects) -> pd.Series:
-    """Export times (Shanghai wall-clock, no zone) -> tz-aware; unreadable ones reject the row."""
+    """Export times (Shanghai wall-clock, no zone) -> tz-aware; unreadable ones reject the row.
+
+    The first format is tried on the whole column at once; only cells it cannot read are
+    stripped and tried against the other formats.
+    """
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         out = col.dt.tz_convert(tz)
     elif pd.api.types.is_datetime64_dtype(col.dtype):
         out = col.dt.tz_localize(tz)
     else:
-        text = col.astype("string").str.strip()
-        out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
-        todo = text.notna() & (text != "")
-        for fmt in formats:
-            if not todo.any():
-                break
-            got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-            ok = got.notna()
-            out.loc[got.index[ok]] = got[ok]
-            todo.loc[got.index[ok]] = False
+        out = None
+        try:  # numpy's ISO parser reads "2026-11-20 10:00:00" several times faster than strptime
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # a time with a zone offset: leave it to the slow path
+                parsed = np.asarray(col.to_numpy(dtype=object), dtype="datetime64[s]")
+            out = pd.Series(parsed.astype("datetime64[ns]"), index=col.index)
+        except (ValueError, TypeError, Warning):
+            pass
+        if out is None:
+            out = pd.to_datetime(col, format=formats[0], errors="coerce") if formats else pd.Series(pd.NaT, index=col.index)
+            out = out.astype("datetime64[ns]")
+        todo = out.isna().to_numpy()
+        if todo.any():
+            rest = col[todo]
+            rest = rest.map(lambda v: v.strip() if isinstance(v, str) else v)
+            got = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
+            for fmt in formats:
+                left = got.isna() & rest.notna()
+                if not left.any():
+                    break
+                got[left] = pd.to_datetime(rest[left], format=fmt, errors="coerce")
+            dt_cells = rest.map(lambda v: isinstance(v, datetime))  # datetime objects from a spreadsheet
+            if dt_cells.any():
+                got[dt_cells] = pd.to_datetime(rest[dt_cells].astype(object)).astype("datetime64[ns]")
+            out[todo] = got
         out = out.dt.tz_localize(tz, nonexistent="NaT", ambiguous="NaT")
     rejects.add(out.isna().to_numpy(), lambda i: f"{header}: expected a time such as 2026-11-20 10:00:00, got {_raw(col, i)!r}")
     return out.dt.as_unit("ns")
 
 
-def shipping_states(col: pd.Series, table: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """商品发货状态 -> order_state; `1/1已发货` style counts read as shipped unless 0 shipped."""
-    codes, normed = _texts(col)
-    values, found = [], []
-    for t in normed:
+def shipping_states(tx: Texts, table: dict[str, str]) -> list:
+    """商品发货状态 -> order_state per distinct text; `1/1已发货` counts read as shipped unless 0 shipped."""
+    values = []
+    for t in tx.uniq:
         m = re.fullmatch(r"(\d+)/(\d+)(.*)", t)
         if m:
-            if int(m.group(1)) == 0:
-                v = "not_shipped"
-            else:
-                v = table.get(m.group(3))
+            v = "not_shipped" if int(m.group(1)) == 0 else table.get(m.group(3))
         else:
             v = table.get(t)
         values.append(v)
-        found.append(v is not None)
-    return np.array(values, dtype=object)[codes], np.array(found, dtype=bool)[codes]
+    return values
 
 
 def find_columns(df: pd.DataFrame, mapping: Mapping, where: str) -> dict[str, str]:
@@ -312,35 +358,56 @@ INFO_FIELDS = ("order_id", "item_id", "product_id", "product_name", "sku_code", 
                "refund_type", "arbitration", "finished_at")
 
 
-def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where: str = "export") -> CaseFrame:
-    """Read export rows as cases. Rejected rows keep their cells and get a `reject_reason`."""
+def _unknown(n: int, dtype: str):
+    """A column of unknowns (not in the export): shown as "to check", never guessed."""
+    if dtype == "boolean":
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+
+
+def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where: str = "export",
+             sort_by_time: bool = False) -> CaseFrame:
+    """Read export rows as cases. Rejected rows keep their cells and get a `reject_reason`.
+
+    Every text column is factorized and each distinct text looked up once, so the cost per
+    row is a few array operations whatever the mapping holds. Cells are used as given:
+    `load_exports` has already trimmed the ones read from files.
+    """
     mapping = mapping or load_mapping(sop)
     cols = find_columns(rows, mapping, where)
     rows = rows.reset_index(drop=True)
     n = len(rows)
     rej = _Rejects(n)
     h = mapping.header
+    src = Path(mapping.path).name
+    facts = sop.facts
 
     def col(name: str) -> pd.Series:
         return rows[cols[name]]
 
-    ticket = col("ticket").astype("string").str.strip().str.strip("'\t")
-    rej.add((ticket.isna() | (ticket == "")).to_numpy(), f"{h('ticket')}: empty (every row needs a ticket number)")
+    ticket = col("ticket")
+    rej.add((ticket.isna() | (ticket.astype(object) == "")).to_numpy(dtype=bool),
+            f"{h('ticket')}: empty (every row needs a ticket number)")
 
-    rtype, found, text = map_texts(col("aftersale_type"), mapping.aftersale_type)
-    not_refund = np.isin(text, list(mapping.not_refund))
-    rej.add(not_refund, lambda i: f"{h('aftersale_type')}: {text[i]} is not a refund request; the SOP covers refunds only (handle it in the backend)")
-    rej.add(~found, lambda i: f"{h('aftersale_type')}: unknown type {_raw(col('aftersale_type'), i)!r} "
-                               f"(expected one of {', '.join(mapping.aftersale_type)}; see {Path(mapping.path).name})")
+    types = Texts(col("aftersale_type"))
+    rtype_vals, rtype_found = types.lookup(mapping.aftersale_type)
+    rej.add(types.per_row([t in mapping.not_refund for t in types.uniq]),
+            lambda i: f"{h('aftersale_type')}: {types.text(i)} is not a refund request; the SOP covers refunds only (handle it in the backend)")
+    rej.add(~rtype_found, lambda i: f"{h('aftersale_type')}: unknown type {types.text(i)!r} "
+                                    f"(expected one of {', '.join(mapping.aftersale_type)}; see {src})")
 
-    st_vals, st_found, st_text = map_texts(col("status"), mapping.status)
-    rej.add(~st_found, lambda i: f"{h('status')}: unknown state {_raw(col('status'), i)!r} "
-                                  f"(expected one of {', '.join(mapping.status)}; see {Path(mapping.path).name})")
-    finished = np.array([(v or {}).get("finished") or "" for v in st_vals], dtype=object)
+    states = Texts(col("status"))
+    st_vals, st_found = states.lookup(mapping.status)
+    rej.add(~st_found, lambda i: f"{h('status')}: unknown state {states.text(i)!r} "
+                                 f"(expected one of {', '.join(mapping.status)}; see {src})")
+    fin_names = [(v or {}).get("finished") or "" for v in st_vals]
+    finished = states.per_row(np.array(fin_names, dtype=object))
 
-    order_state, os_found = shipping_states(col("shipping_state"), mapping.shipping_state)
-    rej.add(~os_found & (finished == ""), lambda i: f"{h('shipping_state')}: unknown shipping state {_raw(col('shipping_state'), i)!r} "
-                                                  f"(expected e.g. 未发货, 1/1已发货; see {Path(mapping.path).name})")
+    ships = Texts(col("shipping_state"))
+    os_vals = shipping_states(ships, mapping.shipping_state)
+    os_found = ships.per_row([v is not None for v in os_vals])
+    rej.add(~os_found & (finished == ""), lambda i: f"{h('shipping_state')}: unknown shipping state {ships.text(i)!r} "
+                                                    f"(expected e.g. 未发货, 1/1已发货; see {src})")
 
     requested_at = parse_times(col("requested_at"), h("requested_at"), mapping.time_formats, sop.tz, rej)
 
@@ -360,70 +427,87 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     over = amounts["coupon"] + amounts["discount"] > amounts["goods"]
     rej.add(over, lambda i: f"coupon plus discount ({amounts['coupon'][i] + amounts['discount'][i]} fen) is larger than the goods value ({amounts['goods'][i]} fen)")
 
-    facts: dict[str, Any] = {}
+    fact_codes: dict[str, np.ndarray] = {}
     for fact in STATUS_FACTS:
-        facts[fact] = np.array([(v or {}).get(fact, CASE_DEFAULTS[fact]) for v in st_vals], dtype=object)
+        fact_codes[fact] = fact_codes_from([(v or {}).get(fact, CASE_DEFAULTS[fact]) for v in st_vals],
+                                           facts[fact].domain(), states.codes)
     if "arbitration" in cols:
-        arb, arb_found, arb_text = map_texts(col("arbitration"), mapping.arbitration)
-        blank = arb_text == ""
-        rej.add(~arb_found & ~blank, lambda i: f"{h('arbitration')}: unknown arbitration state {_raw(col('arbitration'), i)!r} "
-                                               f"(expected one of {', '.join(mapping.arbitration)})")
-        facts["platform_intervention"] = np.where((arb == "in_progress"), "in_progress", facts["platform_intervention"])
+        arb = Texts(col("arbitration"))
+        arb_vals, arb_found = arb.lookup(mapping.arbitration)
+        rej.add(~arb_found & ~arb.blank(), lambda i: f"{h('arbitration')}: unknown arbitration state {arb.text(i)!r} "
+                                                     f"(expected one of {', '.join(mapping.arbitration)})")
+        dom = facts["platform_intervention"].domain()
+        in_arb = arb.per_row([v == "in_progress" for v in arb_vals])
+        fact_codes["platform_intervention"] = np.where(in_arb, dom.index("in_progress"), fact_codes["platform_intervention"]).astype(np.int16)
 
+    methods = list(sop.method_by_id)
     if "refund_type" in cols:
-        meth, m_found, m_text = map_texts(col("refund_type"), mapping.refund_type)
-        blank = m_text == ""
-        rej.add(~m_found & ~blank, lambda i: f"{h('refund_type')}: unknown refund type {_raw(col('refund_type'), i)!r} "
-                                             f"(expected one of {', '.join(mapping.refund_type)})")
-        method = np.where(m_found, meth, mapping.default_method)
+        rt = Texts(col("refund_type"))
+        m_vals, m_found = rt.lookup(mapping.refund_type)
+        rej.add(~m_found & ~rt.blank(), lambda i: f"{h('refund_type')}: unknown refund type {rt.text(i)!r} "
+                                                  f"(expected one of {', '.join(mapping.refund_type)})")
+        method_codes = fact_codes_from([v or mapping.default_method for v in m_vals], methods, rt.codes)
     else:
-        method = np.full(n, mapping.default_method, dtype=object)
+        method_codes = np.full(n, methods.index(mapping.default_method), dtype=np.int16)
 
+    reason_ids = [r.id for r in sop.reasons]
     if "reason" in cols:
-        reason, r_found, r_text = map_texts(col("reason"), mapping.reasons)
-        reason_text = col("reason").astype("string").fillna("").str.strip()
+        rs = Texts(col("reason"))
+        r_vals, _ = rs.lookup(mapping.reasons)
+        reason_codes = fact_codes_from(r_vals, reason_ids, rs.codes)
+        reason_text = pd.Categorical([str(r).strip() for r in rs.raw])[rs.codes]
     else:
-        reason = np.full(n, None, dtype=object)
-        reason_text = pd.Series([""] * n, dtype="string")
+        reason_codes = np.full(n, -1, dtype=np.int16)
+        reason_text = pd.Categorical([""] * n)
 
-    out = pd.DataFrame({"ticket": ticket.astype(object)})
-    out["order_state"] = pd.Categorical(order_state, categories=sop.facts["order_state"].domain())
-    out["request_type"] = pd.Categorical(rtype, categories=sop.facts["request_type"].domain())
+    def cat(codes: np.ndarray, domain: list) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=domain)
+
+    def boolean(codes: np.ndarray) -> pd.arrays.BooleanArray:  # domain [True, False]; -1 unknown
+        return pd.arrays.BooleanArray(codes == 0, codes < 0)
+
+    out = pd.DataFrame({"ticket": ticket.array}, index=rows.index)
+    out["order_state"] = cat(fact_codes_from(os_vals, facts["order_state"].domain(), ships.codes), facts["order_state"].domain())
+    out["request_type"] = cat(fact_codes_from(rtype_vals, facts["request_type"].domain(), types.codes), facts["request_type"].domain())
     for fact in STATUS_FACTS:
-        if sop.facts[fact].is_bool:
-            out[fact] = pd.array(facts[fact].astype(bool), dtype="boolean")
-        else:
-            out[fact] = pd.Categorical(facts[fact], categories=sop.facts[fact].domain())
+        out[fact] = boolean(fact_codes[fact]) if facts[fact].is_bool else cat(fact_codes[fact], facts[fact].domain())
     # Not in the export: unknown, shown as "to check", never guessed.
-    out["address_checked"] = pd.array([pd.NA] * n, dtype="boolean")
-    out["customer_info_verified"] = pd.array([pd.NA] * n, dtype="boolean")
-    out["balance_fen"] = pd.array([pd.NA] * n, dtype="Int64")
+    out["address_checked"] = _unknown(n, "boolean")
+    out["customer_info_verified"] = _unknown(n, "boolean")
+    out["balance_fen"] = _unknown(n, "Int64")
     out["requested_at"] = requested_at.array
     for comp in MONEY_FIELDS:
         out[f"{comp}_fen"] = amounts[comp]
-    out["refund_method"] = pd.Categorical(method, categories=list(sop.method_by_id))
-    out["reason"] = pd.Categorical(reason, categories=[r.id for r in sop.reasons])
-    out["reason_text"] = reason_text.to_numpy(dtype=object)
+    out["refund_method"] = cat(method_codes, methods)
+    out["reason"] = cat(reason_codes, reason_ids)
+    out["reason_text"] = reason_text
     out["export_refund_fen"] = sum((fen[f] for f in ("goods_part", "shipping_part", "pay_discount_part", "tax_part") if f in fen),
                                    np.zeros(n, dtype=np.int64))
     # What was paid is only known where the row says it (merged exports); blank = unknown.
-    out["paid_fen"] = pd.array([pd.NA] * n, dtype="Int64")
     if "paid" in fen:
-        out.loc[~paid_blank[0], "paid_fen"] = fen["paid"][~paid_blank[0]]
-    out["finished"] = finished
+        out["paid_fen"] = pd.arrays.IntegerArray(fen["paid"], paid_blank[0] | rej.bad)
+    else:
+        out["paid_fen"] = _unknown(n, "Int64")
+    out["finished"] = pd.Categorical(fin_names)[states.codes] if n else pd.Categorical([])
+    # Descriptive columns pass through as they are (no copy, no conversion).
     for f in INFO_FIELDS:
         if f in cols:
-            out[f] = col(f).astype("string").fillna("").str.strip().str.strip("'\t").to_numpy(dtype=object)
+            out[f] = col(f).array
     for c in ("_file", "_row"):
         if c in rows.columns:
-            out[c] = rows[c].to_numpy()
+            out[c] = rows[c].array
     for header in personal_columns(rows, mapping):
-        out[header] = rows[header].to_numpy(dtype=object)
+        out[header] = rows[header].array
 
     bad = rej.bad
     rejected = rows[bad].copy()
     rejected["reject_reason"] = rej.reason[bad]
-    good = out[~bad]
-    done = good["finished"] != ""
-    return CaseFrame(cases=good[~done].reset_index(drop=True), rejected=rejected.reset_index(drop=True),
-                     finished=good[done].reset_index(drop=True))
+    done = finished != ""
+    open_idx = np.flatnonzero(~bad & ~done)
+    if sort_by_time:
+        # Deadline = request time + a fixed window: oldest request = most urgent (stable on ties).
+        req_ns = pd.DatetimeIndex(requested_at).as_unit("ns").asi8
+        open_idx = open_idx[np.argsort(req_ns[open_idx], kind="stable")]
+    cases = out if len(open_idx) == n and not sort_by_time else out.take(open_idx).reset_index(drop=True)
+    return CaseFrame(cases=cases, rejected=rejected.reset_index(drop=True),
+                     finished=out.take(np.flatnonzero(~bad & done)).reset_index(drop=True))

@@ -116,47 +116,57 @@ def decide_frame(cases: pd.DataFrame, sop: Sop, now: datetime) -> pd.DataFrame:
     # Cautions: which apply to the action, and their status from the guard fact.
     payout = np.array([a.payout for a in sop.actions] + [False])
     out = pd.DataFrame(index=cases.index)
-    blocked = np.zeros(n, dtype=bool)
-    blocked_by = np.full(n, "", dtype=object)
-    to_check = np.full(n, "", dtype=object)
+    blocked_bits = np.zeros(n, dtype=np.int64)   # bit k set: caution k blocks this payout
+    check_bits = np.zeros(n, dtype=np.int64)     # bit k set: caution k is still to check
     status_cols = {}
-    for c in sop.cautions:
+    for k, c in enumerate(sop.cautions):
         applies = np.array([sop.caution_applies(c, a) for a in action_ids] + [False])[act]
         if c.guard is None:
             st = np.where(applies, 4, 0)
         else:
             g = codes[c.guard]
             st = np.where(~applies, 0, np.where(g < 0, 3, np.where(g == 0, 1, 2)))
-        status_cols[c.id] = st
+        status_cols[c.id] = st.astype(np.int8)
         if c.blocks:
-            hit = (st == 2) & payout[act]
-            blocked |= hit
-            blocked_by = np.where(hit, np.where(blocked_by == "", c.id, blocked_by + "," + c.id), blocked_by)
-        tc = st == 3
-        to_check = np.where(tc, np.where(to_check == "", c.id, to_check + "," + c.id), to_check)
+            blocked_bits |= ((st == 2) & payout[act]).astype(np.int64) << k
+        check_bits |= (st == 3).astype(np.int64) << k
+    blocked = blocked_bits != 0
 
-    actions = np.array(action_ids + [""], dtype=object)
+    def id_lists(bits: np.ndarray) -> pd.Categorical:
+        """Bit sets -> "C2,C4" strings, through the (few) distinct sets present."""
+        uniq, inv = np.unique(bits, return_inverse=True)
+        names = [",".join(c.id for k, c in enumerate(sop.cautions) if int(u) >> k & 1) for u in uniq]
+        return pd.Categorical.from_codes(inv.reshape(-1), categories=pd.Index(names, dtype=object)) if len(set(names)) == len(names) \
+            else pd.Categorical(np.asarray(names, dtype=object)[inv.reshape(-1)])
+
+    def labels(idx: np.ndarray, names: list[str]) -> pd.Categorical:
+        """Index into `names` (-1 = the last entry, "") as a categorical column."""
+        idx = np.where(idx < 0, len(names) - 1, idx)
+        uniq_names = list(dict.fromkeys(names))
+        remap = np.array([uniq_names.index(x) for x in names])
+        return pd.Categorical.from_codes(remap[idx], categories=pd.Index(uniq_names, dtype=object))
+
+    act_names = action_ids + [""]
     final = np.where(blocked, action_ids.index("blocked"), act)
     final = np.where(act < 0, -1, final)
-    out["action"] = actions[final]
-    out["rule"] = np.array([r.id for r in sop.rules] + [""], dtype=object)[rule_idx]
-    out["held_action"] = np.where(blocked, actions[act], "")  # "" = nothing held
+    out["action"] = labels(final, act_names)
+    out["rule"] = labels(rule_idx, [r.id for r in sop.rules] + [""])
+    out["held_action"] = labels(np.where(blocked, act, -1), act_names)  # "" = nothing held
     out["refund_fen"] = total
     out["fee_fen"] = fee
     out["due"] = pd.to_datetime(due_ns, utc=True).tz_convert(sop.tz)
     # As timedelta.total_seconds() / 3600 computes it, so rounding agrees to the last bit.
     out["hours_left"] = (left // 1000) / 1e6 / 3600
-    out["urgency"] = URGENCY[urg]
+    out["urgency"] = labels(urg, list(URGENCY))
     out["overdue"] = urg == 0
     out["due_soon"] = urg == 1
     for cid, st in status_cols.items():
-        out[cid] = STATUS[st]
-    out["blocked_by"] = blocked_by
-    out["to_check"] = to_check
-    steps = np.array([",".join(a.steps) for a in sop.actions] + [""], dtype=object)
-    out["next_steps"] = np.where(blocked, "", steps[act])
-    after = np.array([",".join(t.id for t in sop.after_refund.tasks if a in t.after) for a in action_ids] + [""], dtype=object)
-    out["after_refund"] = after[final]
+        out[cid] = pd.Categorical.from_codes(st, categories=pd.Index(list(STATUS), dtype=object))
+    out["blocked_by"] = id_lists(blocked_bits)
+    out["to_check"] = id_lists(check_bits)
+    out["next_steps"] = labels(np.where(blocked, -1, act), [",".join(a.steps) for a in sop.actions] + [""])
+    after = [",".join(t.id for t in sop.after_refund.tasks if a in t.after) for a in action_ids] + [""]
+    out["after_refund"] = labels(final, after)
     return out
 
 
