@@ -508,6 +508,10 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
         # Deadline = request time + a fixed window: oldest request = most urgent (stable on ties).
         req_ns = pd.DatetimeIndex(requested_at).as_unit("ns").asi8
         open_idx = open_idx[np.argsort(req_ns[open_idx], kind="stable")]
-    cases = out if len(open_idx) == n and not sort_by_time else out.take(open_idx).reset_index(drop=True)
-    return CaseFrame(cases=cases, rejected=rejected.reset_index(drop=True),
-                     finished=out.take(np.flatnonzero(~bad & done)).reset_index(drop=True))
+    if len(open_idx) == n and not sort_by_time:
+        return CaseFrame(cases=out, rejected=rejected.reset_index(drop=True), finished=out.iloc[0:0])
+    # One take for both parts (copying every column once), then two slices (views).
+    both = out.take(np.concatenate([open_idx, np.flatnonzero(~bad & done)])).reset_index(drop=True)
+    k = len(open_idx)
+    return CaseFrame(cases=both.iloc[:k], rejected=rejected.reset_index(drop=True),
+                     finished=both.iloc[k:].reset_index(drop=True))

@@ -154,7 +154,7 @@ def decide_frame(cases: pd.DataFrame, sop: Sop, now: datetime) -> pd.DataFrame:
     out["held_action"] = labels(np.where(blocked, act, -1), act_names)  # "" = nothing held
     out["refund_fen"] = total
     out["fee_fen"] = fee
-    out["due"] = pd.to_datetime(due_ns, utc=True).tz_convert(sop.tz)
+    out["due"] = pd.to_datetime(due_ns.view("M8[ns]"), utc=True).tz_convert(sop.tz)
     # As timedelta.total_seconds() / 3600 computes it, so rounding agrees to the last bit.
     out["hours_left"] = (left // 1000) / 1e6 / 3600
     out["urgency"] = labels(urg, list(URGENCY))
