@@ -1,4 +1,4 @@
-# Two commands for a newcomer:  make lab   /   make test
+# Two commands for a newcomer:  make lab   /   make test   (trainees without code: make app)
 # Everything installs into .venv; a stamp file skips the install when nothing changed.
 
 PYTHON ?= python3
@@ -8,9 +8,12 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
+# The trainee app (Voila): make app APP_PORT=8870 APP_ARGS=--Voila.ip=0.0.0.0 to serve a room.
+APP_PORT ?= 8866
+APP_ARGS ?=
 DEPS := pyproject.toml
 
-.PHONY: lab test venv clean nbdime refresh
+.PHONY: lab app test venv clean nbdime refresh
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +40,9 @@ venv: $(VENV)/.installed
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(LAB_ARGS)
+
+app: $(VENV)/.installed
+	$(BIN)/python -m refundkit.app --port=$(APP_PORT) $(APP_ARGS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
