@@ -76,6 +76,7 @@ class Page(W.VBox):
         self.add_class("rk-app")
         self.add_class(f"rk-app-{name}")
         self._redraws = [self._draw_bar]
+        self._draw_bar()
         self.lang.observe(lambda _ch: self.redraw(), "value")
 
     def t(self, key: str) -> str:
@@ -146,8 +147,8 @@ def wizard(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page
     page = Page("wizard", sop, params)
     bank = {sc.id: sc for sc in load_scenarios(page.sop)}
     first = page.params.get("scenario")
-    picker = W.Dropdown(value=first if first in bank else next(iter(bank)), layout=W.Layout(width="36em"),
-                        style={"description_width": "initial"})
+    picker = W.Dropdown(options=list(bank), value=first if first in bank else next(iter(bank)),
+                        layout=W.Layout(width="36em"), style={"description_width": "initial"})
     picker.add_class("rk-app-scenario")
     story = W.HTML()
     story.add_class("rk-app-story")
