@@ -1,0 +1,287 @@
+"""Browser tests: the trainee app (Voila) and one lesson (JupyterLab) in Debian's Chromium.
+
+The servers start here on free localhost ports (the app with a fresh progress
+database) and stop at the end whatever happens. Chromium runs from
+/usr/bin/chromium through Python Playwright (never a downloaded browser), with
+a fresh profile, and every request that leaves localhost is cut and recorded:
+the pages must work with no internet. Each test saves a screenshot to
+out/screenshots/. A JavaScript error that comes from the kit fails the test;
+other console noise is reported.
+
+Without Chromium or Playwright the whole directory is skipped, with one line
+in the summary saying how to enable it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "out" / "screenshots"
+CHROMIUM = Path(os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+HERE = Path(__file__).resolve().parent
+SERVER_START_S = 90  # a cold first start on a busy 2-core machine
+WIDGET_WAIT_MS = 60_000
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python Playwright is not installed"
+    return None
+
+
+MISSING = _missing()
+SKIP_LINE = (f"browser tests skipped: {MISSING}. To run them: apt-get install chromium fonts-noto-cjk "
+             "(as .ci/run does) and `make test` (installs playwright with the test extra).")
+
+
+def pytest_collection_modifyitems(config, items):
+    if MISSING:
+        mark = pytest.mark.skip(reason=SKIP_LINE)
+        for item in items:
+            if HERE in Path(str(item.fspath)).parents:
+                item.add_marker(mark)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MISSING:
+        terminalreporter.write_line(SKIP_LINE, yellow=True)
+
+
+# ---------------------------------------------------------------- servers
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen
+    base: str
+    log: Path
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+
+def start_server(name: str, argv: list[str], env: dict, port: int, ready_path: str, logdir: Path) -> Server:
+    log = logdir / f"{name}.log"
+    proc = subprocess.Popen(argv, env=env, cwd=logdir, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    server = Server(name, proc, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode} before serving:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(server.base + ready_path, timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError(f"{name} did not answer on {server.base}{ready_path} in {SERVER_START_S} s:\n"
+                       f"{server.log_tail()}")
+
+
+def stop_server(server: Server) -> None:
+    """Stop the server and the kernels it started (its process group)."""
+    if server.proc.poll() is None:
+        try:
+            os.killpg(server.proc.pid, 15)
+            server.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.proc.pid, 9)
+            server.proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+
+def jupyter_env(tmp: Path) -> dict[str, str]:
+    """The test's own Jupyter state: no user settings read, nothing written to the home folder."""
+    env = dict(os.environ)
+    for var in ("JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+        d = tmp / var.lower()
+        d.mkdir(exist_ok=True)
+        env[var] = str(d)
+    env.pop("QUERY_STRING", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """The trainee app, served exactly as `make app` serves it, with its own progress database."""
+    from refundkit.app.serve import START_PAGE, voila_argv, voila_env
+
+    tmp = tmp_path_factory.mktemp("voila")
+    env = voila_env(jupyter_env(tmp))
+    env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
+    port = free_port()
+    t0 = time.monotonic()
+    server = start_server("voila", voila_argv(port, ["--show_tracebacks=True"]), env, port, "/" + START_PAGE, tmp)
+    server.db = Path(env["REFUNDKIT_DB"])
+    server.start_s = time.monotonic() - t0
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    """JupyterLab on a scratch copy of the lessons (running a lesson must not rewrite the stored one)."""
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("lab")
+    root = tmp / "root"
+    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    env = jupyter_env(tmp)
+    env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
+    port = free_port()
+    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
+    server = start_server("jupyterlab", argv, env, port, "/lab", tmp)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+# ---------------------------------------------------------------- browser
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    from playwright.sync_api import expect, sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
+            viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        context.set_default_timeout(WIDGET_WAIT_MS)
+        expect.set_options(timeout=WIDGET_WAIT_MS // 3)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+# Console errors that are not the kit's: a resource the server answers 404/403 for
+# (favicon, Voila's kernel shutdown beacon, see refundkit.app.serve) or a cut request.
+NOISE = re.compile(r"^Failed to load resource")
+
+
+@dataclass
+class PageLog:
+    """What a page did besides drawing: errors, console messages, requests leaving localhost."""
+    errors: list[str] = field(default_factory=list)        # uncaught exceptions in the page
+    console_errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)      # requests cut (no internet at run time)
+    failed: list[str] = field(default_factory=list)
+
+    def kit_errors(self, strict: bool) -> list[str]:
+        """Errors the kit is answerable for. strict: every page error (the app is the kit's page);
+        else (JupyterLab) only errors that name widgets or the kit."""
+        errs = self.errors + [m for m in self.console_errors if not NOISE.match(m)]
+        if strict:
+            return errs
+        return [e for e in errs if re.search(r"widget|refundkit|rk-", e, re.I)]
+
+    def others(self, strict: bool) -> list[str]:
+        kit = set(self.kit_errors(strict))
+        return [e for e in self.errors + self.console_errors if e not in kit] + \
+               [f"cut request to {u}" for u in self.external] + self.failed
+
+
+def _local(url: str) -> bool:
+    host = urlparse(url).hostname
+    return url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost")
+
+
+@pytest.fixture
+def page(browser_context, request):
+    """A fresh tab; at the end a screenshot, then kit errors fail the test and the rest is reported."""
+    log = PageLog()
+    pg = browser_context.new_page()
+
+    def route(r):
+        if _local(r.request.url):
+            r.continue_()
+        else:
+            log.external.append(r.request.url)
+            r.abort("internetdisconnected")
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda e: log.errors.append(f"{e.name}: {e.message}\n{e.stack or ''}"[:2000]))
+    pg.on("console", lambda m: log.console_errors.append(m.text[:2000]) if m.type == "error" else None)
+    pg.on("requestfailed", lambda r: log.failed.append(f"{r.failure} {r.url}") if _local(r.url) else None)
+    pg.kit_log = log
+    pg.strict = True  # set False for JupyterLab pages
+    yield pg
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        pg.close()
+    others = log.others(pg.strict)
+    if others:
+        text = f"{request.node.name}: not from the kit (reported, not failed):\n  " + "\n  ".join(others)
+        print(text)
+        warnings.warn(text)
+    kit = log.kit_errors(pg.strict)
+    assert not kit, "JavaScript errors from the kit:\n" + "\n".join(kit)
+    if pg.strict:
+        assert not log.external, f"the app asked the internet for {log.external}"
+
+
+class App:
+    """The trainee app as a learner reaches it: open a page, wait until it is drawn."""
+
+    def __init__(self, page, server):
+        self.page, self.server = page, server
+
+    def open(self, path: str, **params) -> None:
+        from urllib.parse import urlencode
+
+        url = f"{self.server.base}/voila/render/{path}" + (f"?{urlencode(params)}" if params else "")
+        self.page.goto(url)
+        self.page.locator(".rk-app-bar").wait_for()
+        self.page.locator("#rendered_cells").wait_for(state="visible")
+
+    def no_cell_error(self) -> None:
+        """A Python error in a page shows as an error output; the app must have none."""
+        errors = self.page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
+                                   ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+        assert errors.count() == 0, errors.first.inner_text()
+
+
+@pytest.fixture
+def app(page, app_server):
+    return App(page, app_server)
