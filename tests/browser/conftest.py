@@ -271,9 +271,16 @@ class App:
         from urllib.parse import urlencode
 
         url = f"{self.server.base}/voila/render/{path}" + (f"?{urlencode(params)}" if params else "")
+        t0 = time.monotonic()
         self.page.goto(url)
         self.page.locator(".rk-app-bar").wait_for()
         self.page.locator("#rendered_cells").wait_for(state="visible")
+        print(f"{path}: drawn in {time.monotonic() - t0:.1f} s")
+
+    def shot(self, name: str) -> None:
+        """An extra screenshot mid-test (the fixture takes the last one)."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     def no_cell_error(self) -> None:
         """A Python error in a page shows as an error output; the app must have none."""

@@ -5,6 +5,7 @@ engine or the widget's own Python API, never typed in here.
 """
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -33,6 +34,7 @@ def test_start_page_links_and_language_switch(page, app, sop):
     expect(page.get_by_text(sop.t("greeting", "zh"))).to_be_visible()
     assert page.locator(".jp-InputArea").count() == 0 or not page.locator(".jp-InputArea").first.is_visible()
     app.no_cell_error()
+    app.shot("start_page_zh")
 
     page.locator(".rk-lang").get_by_text(sop.ui["lang_name"]("en")).click()
     expect(title).to_have_text(sop.t("app_title", "en"))
@@ -41,8 +43,10 @@ def test_start_page_links_and_language_switch(page, app, sop):
     wizard_link = links.filter(has_text=sop.t("app_wizard", "en"))
     expect(wizard_link).to_have_attribute("href", "wizard.ipynb?lang=en")
 
+    t0 = time.monotonic()
     wizard_link.click()  # the choice of language follows the link
     page.locator(".rk-wizard").wait_for()
+    print(f"wizard page drawn {time.monotonic() - t0:.1f} s after the click")
     expect(page.locator(".rk-app-title")).to_contain_text(sop.t("app_wizard", "en"))
     expect(page.locator(".rk-next")).to_have_text(sop.t("next", "en"))
     app.no_cell_error()

@@ -150,18 +150,11 @@ def wizard(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page
     picker = W.Dropdown(options=list(bank), value=first if first in bank else next(iter(bank)),
                         layout=W.Layout(width="36em"), style={"description_width": "initial"})
     picker.add_class("rk-app-scenario")
-    story = W.HTML()
-    story.add_class("rk-app-story")
-    holder = W.VBox()
-    page.body.children = [picker, story, holder]
+    holder = W.VBox()  # the wizard shows the scenario's title and story itself
+    page.body.children = [picker, holder]
 
     def show(_ch=None) -> None:
         holder.children = [ProcedureWizard(page.sop, page.lang, scenario=bank[picker.value])]
-        draw_story()
-
-    def draw_story() -> None:
-        sc = bank[picker.value]
-        story.value = f"<p style='max-width:60em'>{escape(sc.story(page.lang.value))}</p>"
 
     def draw() -> None:
         lang = page.lang.value
@@ -169,7 +162,6 @@ def wizard(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page
         value = picker.value
         picker.options = [(f"{sc.id} {sc.title(lang)}", sc.id) for sc in bank.values()]
         picker.value = value
-        draw_story()
 
     page.on_lang(draw)
     show()
