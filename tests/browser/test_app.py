@@ -50,3 +50,144 @@ def test_start_page_links_and_language_switch(page, app, sop):
     expect(page.locator(".rk-app-title")).to_contain_text(sop.t("app_wizard", "en"))
     expect(page.locator(".rk-next")).to_have_text(sop.t("next", "en"))
     app.no_cell_error()
+
+
+def _wizard_scenario(sop):
+    """The first scenario whose wizard asks for a branch, the cautions and the amount, and pays out."""
+    from refundkit.scenarios import load_scenarios
+    from refundkit.widgets import LanguageSwitch, ProcedureWizard
+
+    for sc in load_scenarios(sop):
+        twin = ProcedureWizard(sop, LanguageSwitch(sop), scenario=sc)
+        kinds = set()
+        for i in range(len(twin.stages)):
+            twin.index = i
+            kinds.add(twin.kind)
+        if {"branch", "cautions", "amount"} <= kinds and not twin.decision.blocked_by:
+            return sc
+    pytest.fail("no scenario in the bank walks the branch, cautions and amount steps to a refund")
+
+
+def test_wizard_end_to_end(page, app, sop):
+    """One scenario through every step: a wrong branch flagged, cautions required, the summary."""
+    from refundkit.widgets import LanguageSwitch, ProcedureWizard
+
+    sc = _wizard_scenario(sop)
+    twin = ProcedureWizard(sop, LanguageSwitch(sop), scenario=sc)  # the same wizard in Python: the expectations
+    app.open("wizard.ipynb", scenario=sc.id)
+    wz = page.locator(".rk-wizard")
+    expect(wz.locator(".rk-wizard-case")).to_contain_text(sc.title("zh"))
+    feedback = wz.locator(".rk-feedback")
+    shown_wrong = False
+    while not twin.finished:
+        kind = twin.kind
+        expect(wz.locator(".rk-step")).to_contain_text(sop.step_by_id[twin.step_id]("zh"))
+        if kind in ("branch", "reason", "method"):
+            right = twin.expected()
+            answers = [right]
+            if kind == "branch":
+                answers.insert(0, next(v for _, v in twin.options_for(kind) if v != right))
+            for value in answers:
+                wz.locator(".rk-wizard-choice").get_by_label(twin.label(kind, value, "zh"), exact=True).check()
+                wz.locator(".rk-check").click()
+                twin.answer(value)
+                if value != right:
+                    expect(feedback.locator(".rk-msg-error")).to_contain_text(sop.t("wrong", "zh"))
+                    expect(feedback).to_contain_text(twin.label(kind, right, "zh"))  # the right answer and why
+                    expect(wz.locator(".rk-next")).to_be_disabled()
+                    app.shot("wizard_wrong_choice_flagged")
+                    shown_wrong = True
+                else:
+                    expect(feedback.locator(".rk-msg-ok")).to_have_text(sop.t("correct", "zh"))
+        elif kind == "amount":
+            wz.locator(".rk-wizard-amount input").fill(fmt(twin.expected()))
+            wz.locator(".rk-check").click()
+            twin.answer(twin.expected())
+            expect(feedback.locator(".rk-msg-ok")).to_have_text(sop.t("correct", "zh"))
+        elif kind == "cautions":
+            refund = wz.locator(".rk-refund")
+            expect(refund).to_be_disabled()  # not before every caution that applies is ticked
+            boxes = twin.checklist.applicable
+            assert boxes, "the scenario has cautions to tick"
+            for cid in boxes[:-1]:
+                wz.locator(f".rk-caution-{cid} input[type=checkbox]").check()
+            expect(refund).to_be_disabled()  # one still missing
+            app.shot("wizard_cautions_pending")
+            wz.locator(f".rk-caution-{boxes[-1]} input[type=checkbox]").check()
+            expect(refund).to_be_enabled()
+            refund.click()
+            twin.checklist.tick(*boxes)
+            twin.answer("refund")
+            expect(feedback.locator(".rk-msg-ok")).to_have_text(sop.t("correct", "zh"))
+        wz.locator(".rk-next").click()
+        twin.next_button.click()
+    assert shown_wrong
+    right = sum(r["right"] for r in twin.results)
+    score = wz.locator(".rk-summary .rk-score")
+    expect(score).to_contain_text(f"{sop.t('right_count', 'zh')}: {right}")
+    expect(score).to_contain_text(f"{sop.t('wrong_count', 'zh')}: {len(twin.results) - right}")
+    expect(wz.locator(".rk-summary .rk-result-wrong")).to_have_count(1)
+    expect(wz.locator(".rk-summary")).to_contain_text(sop.action_by_id[twin.decision.action]("zh"))
+    app.no_cell_error()
+
+
+def test_amount_calculator(page, app, sop):
+    """Type amounts, read the breakdown; invalid input shows a message beside the field."""
+    from refundkit.widgets import LanguageSwitch, RefundCalculator
+
+    app.open("calculators.ipynb")
+    calc = page.locator(".rk-calculator")
+    typed = {"goods": "259", "shipping": "12.5", "coupon": "30", "discount": "19.90"}
+    twin = RefundCalculator(sop, LanguageSwitch(sop))
+    twin.set_amounts(**typed)
+    for name, value in typed.items():
+        calc.locator(f".rk-amount-{name} input").fill(value)
+    result = calc.locator(".rk-calc-result")
+    expect(result.locator(".rk-total")).to_contain_text(fmt(twin.refund.total))
+    for line in twin.refund.lines:
+        expect(result.locator(f".rk-line-{line.component}")).to_contain_text(fmt(line.amount))
+    expect(result).to_contain_text(sop.parameters.amount.rule("zh"))
+    app.shot("calculator_breakdown")
+
+    for name, value, problem in [("goods", "abc", "err_not_number"), ("goods", "-5", "err_negative"),
+                                 ("coupon", "300", "err_coupon_above_price")]:
+        field = calc.locator(f".rk-amount-{name} input")
+        field.fill(value)
+        expect(calc.locator(f".rk-amount-{name} + .rk-field-error")).to_have_text(sop.t(problem, "zh"))
+        expect(result.locator(".rk-total")).to_have_count(0)  # no amount while the input is invalid
+        app.shot(f"calculator_{problem}")
+        field.fill(typed[name])
+        expect(calc.locator(f".rk-amount-{name} + .rk-field-error")).to_have_text("")
+    expect(result.locator(".rk-total")).to_contain_text(fmt(twin.refund.total))
+    app.no_cell_error()
+
+
+def test_exercise_right_and_wrong_recorded(page, app, sop):
+    """A learner answers a question wrong, then right; both checks land in the progress database."""
+    from refundkit.exercises import answer_key, default_bank
+    from refundkit.exercises.key import choice_label
+    from refundkit.progress import ProgressStore
+
+    bank = default_bank()
+    ex = bank.exercises[0]
+    q = next(q for q in bank.questions_of(ex.id) if q.form == "choice")
+    right = answer_key(q, sop).answer
+    wrong = next(c for c in q.choices if c != right)
+    learner = "测试学员"
+
+    app.open("exercise.ipynb", id=ex.id)
+    expect(page.get_by_text(ex.title("zh"))).to_be_visible()
+    page.locator(".rk-name input").fill(learner)
+    box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
+    for value, ok in ((wrong, False), (right, True)):
+        box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
+        box.locator(".rk-check").click()
+        if ok:
+            expect(box.locator(".rk-feedback .rk-msg-ok")).to_be_visible()
+        else:
+            expect(box.locator(".rk-feedback .rk-msg-error").first).to_be_visible()
+            app.shot("exercise_wrong_answer")
+    rows = [r for r in ProgressStore(app.server.db).rows() if r["learner"] == learner]
+    assert [(r["question"], r["answer"], r["correct"]) for r in rows] == [(q.id, wrong, False), (q.id, right, True)]
+    assert {r["exercise"] for r in rows} == {ex.id} and {r["sop_version"] for r in rows} == {sop.version}
+    app.no_cell_error()

@@ -75,6 +75,7 @@ class Page(W.VBox):
         self.children = [self.bar, self.body]
         self.add_class("rk-app")
         self.add_class(f"rk-app-{name}")
+        self.subtitle = None  # lang -> text after the kit's title, for pages not in PAGES
         self._redraws = [self._draw_bar]
         self._draw_bar()
         self.lang.observe(lambda _ch: self.redraw(), "value")
@@ -92,7 +93,8 @@ class Page(W.VBox):
 
     def _draw_bar(self) -> None:
         own = PAGES.get(self.name, (None,))[0]
-        sub = f" · {escape(self.t(own))}" if own else ""
+        text = self.t(own) if own else self.subtitle(self.lang.value) if self.subtitle else ""
+        sub = f" · {escape(text)}" if text else ""
         self.title.value = f"<h2 style='margin:0.3em 0'>{escape(self.t('app_title'))}{sub}</h2>"
         self.home.value = "" if self.name == "start" else (
             f"<a class='rk-app-link' data-page='start' href='{href('start', self.lang.value)}'>"
@@ -129,7 +131,7 @@ def start(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
         items = [_link_item(p, lang, page.t(k), page.t(a)) for p, (k, a) in PAGES.items()]
         html = "<ul style='list-style:none;padding-left:0'>" + "".join(items) + "</ul>"
         if exercises:
-            ex_items = [_link_item("exercise", lang, f"{ex.id} {ex.title(lang)}", "", id=ex.id)
+            ex_items = [_link_item("exercise", lang, ex.title(lang), ex.intro(lang), id=ex.id)
                         for ex in exercises]
             html += (f"<h3>{escape(page.t('app_exercises'))}</h3><p>{escape(page.t('app_exercises_about'))}</p>"
                      "<ul style='list-style:none;padding-left:0'>" + "".join(ex_items) + "</ul>")
@@ -195,4 +197,30 @@ def explorer(sop: Sop | None = None, params: dict[str, str] | None = None) -> Pa
 
     page = Page("explorer", sop, params)
     page.body.children = [DecisionExplorer(page.sop, page.lang)]
+    return page
+
+
+def exercise(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
+    """One exercise (`?id=`): the learner's name once, every question, the score.
+
+    The checks land in the same progress record as in JupyterLab ($REFUNDKIT_DB),
+    through the exercises' own session.
+    """
+    from ..exercises import BankError, Exercise, default_bank
+
+    page = Page("exercise", sop, params)
+    bank = default_bank()
+    try:
+        ex = Exercise(page.params.get("id", ""), page.sop, bank, lang=page.lang)
+    except BankError:
+        missing = W.HTML()
+        missing.add_class("rk-app-missing")
+        page.body.children = [missing]
+        page.on_lang(lambda: setattr(missing, "value", f"<p>{escape(page.t('app_no_exercise'))}</p>"))
+        return page
+    page.exercise = ex
+    questions = [ex.question(q.id) for q in bank.questions_of(ex.info.id)]
+    page.body.children = [ex.title, ex.name, *questions, ex.score_panel()]
+    page.subtitle = lambda lang: f"{page.sop.t('app_exercises', lang)} {ex.info.id}"
+    page.redraw()
     return page
