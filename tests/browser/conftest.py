@@ -88,23 +88,31 @@ class Server:
             return ""
 
 
-def start_server(name: str, argv: list[str], env: dict, port: int, ready_path: str, logdir: Path) -> Server:
+def launch(name: str, argv: list[str], env: dict, port: int, ready_path: str, logdir: Path) -> Server:
     log = logdir / f"{name}.log"
     proc = subprocess.Popen(argv, env=env, cwd=logdir, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     server = Server(name, proc, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + SERVER_START_S
+    server.ready_path, server.t0 = ready_path, time.monotonic()
+    return server
+
+
+def wait_ready(server: Server) -> Server:
+    """Wait until the server answers; on failure stop it and show the end of its log."""
+    deadline = server.t0 + SERVER_START_S
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with {proc.returncode} before serving:\n{server.log_tail()}")
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.proc.returncode} before serving:\n"
+                               f"{server.log_tail()}")
         try:
-            with urllib.request.urlopen(server.base + ready_path, timeout=2) as r:
+            with urllib.request.urlopen(server.base + server.ready_path, timeout=2) as r:
                 if r.status == 200:
+                    server.start_s = time.monotonic() - server.t0
                     return server
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     stop_server(server)
-    raise RuntimeError(f"{name} did not answer on {server.base}{ready_path} in {SERVER_START_S} s:\n"
+    raise RuntimeError(f"{server.name} did not answer on {server.base}{server.ready_path} in {SERVER_START_S} s:\n"
                        f"{server.log_tail()}")
 
 
@@ -132,52 +140,77 @@ def jupyter_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
+def launch_voila(tmp: Path) -> Server:
     """The trainee app, served exactly as `make app` serves it, with its own progress database."""
     from refundkit.app.serve import START_PAGE, voila_argv, voila_env
 
-    tmp = tmp_path_factory.mktemp("voila")
     env = voila_env(jupyter_env(tmp))
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     port = free_port()
-    t0 = time.monotonic()
-    server = start_server("voila", voila_argv(port, ["--show_tracebacks=True"]), env, port, "/" + START_PAGE, tmp)
+    server = launch("voila", voila_argv(port, ["--show_tracebacks=True"]), env, port, "/" + START_PAGE, tmp)
     server.db = Path(env["REFUNDKIT_DB"])
-    server.start_s = time.monotonic() - t0
-    try:
-        yield server
-    finally:
-        stop_server(server)
+    return server
 
 
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory):
+LAB_SETTINGS = {  # a test profile: every cell in the page (no windowing), no news from the internet
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                        "checkForUpdates": False},
+}
+
+
+def launch_lab(tmp: Path) -> Server:
     """JupyterLab on a scratch copy of the lessons (running a lesson must not rewrite the stored one)."""
+    import json
     import shutil
 
-    tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "root"
     shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     env = jupyter_env(tmp)
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
+    for name, value in LAB_SETTINGS.items():
+        f = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(value))
     port = free_port()
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
         argv.append("--allow-root")
-    server = start_server("jupyterlab", argv, env, port, "/lab", tmp)
+    return launch("jupyterlab", argv, env, port, "/lab", tmp)
+
+
+@pytest.fixture(scope="session")
+def servers(request, tmp_path_factory):
+    """Start, side by side, the servers the selected tests need; stop them all at the end."""
+    wanted = {f for item in request.session.items for f in getattr(item, "fixturenames", ())}
+    started: dict[str, Server] = {}
     try:
-        yield server
+        if "app_server" in wanted:
+            started["voila"] = launch_voila(tmp_path_factory.mktemp("voila"))
+        if "lab_server" in wanted:
+            started["jupyterlab"] = launch_lab(tmp_path_factory.mktemp("lab"))
+        yield started
     finally:
-        stop_server(server)
+        for server in started.values():
+            stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def app_server(servers):
+    return wait_ready(servers["voila"])
+
+
+@pytest.fixture(scope="session")
+def lab_server(servers):
+    return wait_ready(servers["jupyterlab"])
 
 
 # ---------------------------------------------------------------- browser
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
+def browser_context(servers, tmp_path_factory):  # the servers boot while Chromium starts
     from playwright.sync_api import expect, sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")

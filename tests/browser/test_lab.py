@@ -1,0 +1,51 @@
+"""A lesson opened in JupyterLab, run top to bottom, one of its widgets clicked (in a real browser)."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from .conftest import REPO
+
+playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
+expect = playwright.expect
+
+
+def _lesson_with(marker: str) -> str:
+    """The first lesson whose code builds `marker` (so a renamed lesson does not break the test)."""
+    for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        if any(marker in "".join(c["source"]) for c in cells if c["cell_type"] == "code"):
+            return nb.name
+    pytest.fail(f"no lesson in notebooks/ shows a {marker}")
+
+
+def test_lesson_runs_in_jupyterlab(page, lab_server):
+    from refundkit.sop import default_sop
+
+    sop = default_sop()
+    page.strict = False  # JupyterLab's own console noise is reported, the kit's errors still fail
+    name = _lesson_with("RefundCalculator(")
+    t0 = time.monotonic()
+    page.goto(f"{lab_server.base}/lab/tree/notebooks/{name}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    calc = page.locator(".rk-calculator").first
+    calc.wait_for()
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+    print(f"{name}: opened and run in {time.monotonic() - t0:.1f} s")
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.first.inner_text()
+
+    goods = next(c for c in sop.parameters.amount.components if c.id == "goods")
+    label = calc.locator(".rk-amount-goods label")
+    expect(label).to_have_text(goods("zh"))
+    switch = page.locator(".rk-lang").first
+    switch.get_by_text(sop.ui["lang_name"]("en"), exact=True).click()  # the widget answers the click
+    expect(label).to_have_text(goods("en"))
+    calc.locator(".rk-amount-goods input").fill("88.80")
+    expect(calc.locator(".rk-calc-result .rk-total")).to_contain_text("88.80")
+    calc.scroll_into_view_if_needed()
