@@ -153,7 +153,8 @@ def launch_voila(tmp: Path) -> Server:
 
 
 LAB_SETTINGS = {  # a test profile: every cell in the page (no windowing), no news from the internet
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                  "autoStartDefaultKernel": True},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                         "checkForUpdates": False},
 }
