@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -30,12 +31,13 @@ def test_lesson_runs_in_jupyterlab(page, lab_server):
     t0 = time.monotonic()
     page.goto(f"{lab_server.base}/lab/tree/notebooks/{name}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+    kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| Idle"))
+    kernel_idle.wait_for()  # the lesson's kernel has started and connected
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     calc = page.locator(".rk-calculator").first
     calc.wait_for()
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+    kernel_idle.wait_for()
     print(f"{name}: opened and run in {time.monotonic() - t0:.1f} s")
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, errors.first.inner_text()
