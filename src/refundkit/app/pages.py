@@ -103,17 +103,18 @@ class Page(W.VBox):
 
 def _link_item(page: str, lang: str, name: str, about: str, **params: str) -> str:
     return (f"<li style='margin:0.4em 0'><a class='rk-app-link' data-page='{escape(page)}' "
-            f"href='{escape(href(page, lang, **params))}'><b>{escape(name)}</b></a>"
+            f"href='{escape(href(page, lang, **params))}' style='color:#1565c0;text-decoration:underline'>"
+            f"<b>{escape(name)}</b></a>"
             f"<br><span style='color:#555'>{escape(about)}</span></li>")
 
 
-def exercise_list(sop: Sop) -> list:
-    """The exercises a learner can open (from the exercise bank), or [] when there are none."""
-    try:
-        from ..exercises.bank import default_bank
-    except ImportError:  # an install without the exercises
-        return []
-    return list(default_bank().exercises)
+def exercise_list() -> list:
+    """The exercises a learner answers with the mouse alone: those with no data question,
+    which needs a code cell (pandas) and stays in JupyterLab."""
+    from ..exercises import default_bank
+
+    bank = default_bank()
+    return [ex for ex in bank.exercises if all(q.query is None for q in bank.questions_of(ex.id))]
 
 
 def start(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
@@ -123,7 +124,7 @@ def start(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
     intro.add_class("rk-app-intro")
     links.add_class("rk-app-links")
     page.body.children = [intro, links]
-    exercises = exercise_list(page.sop)
+    exercises = exercise_list()
 
     def draw() -> None:
         lang = page.lang.value
@@ -173,13 +174,12 @@ def wizard(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page
 
 def calculators(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
     """The refund amount calculator and the deadline clock, read at the training clock."""
-    from ..scenarios import load_scenarios
+    from ..lessons import clock as training_clock
     from ..widgets import DeadlineClock, RefundCalculator
 
     page = Page("calculators", sop, params)
-    now = load_scenarios(page.sop)[0].now  # the fixed training clock, as in the lessons
     calc = RefundCalculator(page.sop, page.lang)
-    clock = DeadlineClock(page.sop, page.lang, now=now)
+    clock = DeadlineClock(page.sop, page.lang, now=training_clock())  # as in the lessons: never stale
     heads = [W.HTML(), W.HTML()]
     page.body.children = [heads[0], calc, heads[1], clock]
 
