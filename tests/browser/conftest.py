@@ -105,7 +105,7 @@ def wait_ready(server: Server) -> Server:
             raise RuntimeError(f"{server.name} exited with {server.proc.returncode} before serving:\n"
                                f"{server.log_tail()}")
         try:
-            with urllib.request.urlopen(server.base + server.ready_path, timeout=2) as r:
+            with urllib.request.urlopen(server.base + server.ready_path, timeout=10) as r:
                 if r.status == 200:
                     server.start_s = time.monotonic() - server.t0
                     return server
@@ -142,12 +142,13 @@ def jupyter_env(tmp: Path) -> dict[str, str]:
 
 def launch_voila(tmp: Path) -> Server:
     """The trainee app, served exactly as `make app` serves it, with its own progress database."""
-    from refundkit.app.serve import START_PAGE, voila_argv, voila_env
+    from refundkit.app.serve import voila_argv, voila_env
 
     env = voila_env(jupyter_env(tmp))
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     port = free_port()
-    server = launch("voila", voila_argv(port, ["--show_tracebacks=True"]), env, port, "/" + START_PAGE, tmp)
+    # Ready when it answers its entrance (the redirect to the start page): no kernel started for the check.
+    server = launch("voila", voila_argv(port, ["--show_tracebacks=True"]), env, port, "/", tmp)
     server.db = Path(env["REFUNDKIT_DB"])
     return server
 
@@ -179,7 +180,7 @@ def launch_lab(tmp: Path) -> Server:
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
         argv.append("--allow-root")
-    return launch("jupyterlab", argv, env, port, "/lab", tmp)
+    return launch("jupyterlab", argv, env, port, "/api/status", tmp)
 
 
 @pytest.fixture(scope="session")
