@@ -99,7 +99,7 @@ def launch(name: str, argv: list[str], env: dict, port: int, ready_path: str, lo
 
 def wait_ready(server: Server) -> Server:
     """Wait until the server answers; on failure stop it and show the end of its log."""
-    deadline = server.t0 + SERVER_START_S
+    deadline = time.monotonic() + SERVER_START_S  # from now: a server launched early may be waited for late
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
             raise RuntimeError(f"{server.name} exited with {server.proc.returncode} before serving:\n"
