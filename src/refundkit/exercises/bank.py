@@ -39,6 +39,14 @@ KINDS = {
 FORMS = ("choice", "number", "order", "multi")
 
 
+# libyaml when present: each exercise kernel reads the question file and the scenario bank.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+
+
 class BankError(ValueError):
     """A question file entry that cannot be used; names the file, question and field."""
 
@@ -115,7 +123,7 @@ def _texts(raw: Any, where: str) -> tuple[Text, ...]:
 
 def _scenarios(path: Path) -> dict[str, dict]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise BankError(f"{path}: cannot be read as YAML: {exc}") from None
     clock = data.get("training_clock")
@@ -134,7 +142,7 @@ def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None 
     """Read the question file; scenario references are resolved from the scenario bank."""
     path = Path(path) if path else DEFAULT_BANK_PATH
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BankError(f"{path}: cannot read the question file ({exc.strerror})") from None
     except yaml.YAMLError as exc:
