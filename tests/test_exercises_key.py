@@ -8,7 +8,7 @@ import yaml
 
 from refundkit.exercises.bank import BankError, load_bank
 from refundkit.exercises.check import AnswerError, check
-from refundkit.exercises.key import KeyError_, answer_key, answer_words, choice_label, key_changes, plain
+from refundkit.exercises.key import AnswerKeyError, answer_key, answer_words, choice_label, key_changes, plain
 from refundkit.sop import parse_sop
 
 BANK = load_bank()
@@ -156,7 +156,7 @@ def test_removed_choice_is_reported_not_skipped(sop, sop_text):
     fewer = parse_sop(sop_text[:start] + sop_text[end:])
     changed = {c["question"]: c for c in key_changes(BANK.questions, sop, fewer)}
     assert "ex06.q01" in changed
-    with pytest.raises(KeyError_):
+    with pytest.raises(AnswerKeyError):
         choice_label(BANK.question("ex06.q01"), "E5", fewer)
 
 

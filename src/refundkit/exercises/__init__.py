@@ -11,7 +11,7 @@ trainer's answer sheets).
 """
 from .bank import Bank, BankError, Question, default_bank, load_bank
 from .check import AnswerError, Feedback, check
-from .key import Key, answer_key, key_changes
+from .key import AnswerKeyError, Key, answer_key, key_changes
 from .session import NameNeeded, Session
 
 
@@ -25,4 +25,4 @@ def __getattr__(name):
 
 
 __all__ = ["Bank", "BankError", "Question", "default_bank", "load_bank", "AnswerError", "Feedback", "check",
-           "Key", "answer_key", "key_changes", "NameNeeded", "Session", "Exercise", "QuestionWidget"]
+           "AnswerKeyError", "Key", "answer_key", "key_changes", "NameNeeded", "Session", "Exercise", "QuestionWidget"]

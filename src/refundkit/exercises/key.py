@@ -24,7 +24,7 @@ from ..sop import Sop
 from .bank import BankError, Question
 
 
-class KeyError_(ValueError):
+class AnswerKeyError(ValueError):
     """The key of a question cannot be computed under this SOP (a dangling id, a tie, no rule)."""
 
 
@@ -56,7 +56,7 @@ def _seeds(item: Any) -> list[str]:
 
 def decision_for(question: Question, sop: Sop) -> Decision:
     if question.case is None:
-        raise KeyError_(f"{question.id}: a {question.kind} question needs a case or a scenario")
+        raise AnswerKeyError(f"{question.id}: a {question.kind} question needs a case or a scenario")
     return decide(parse_case(question.case, sop), sop, question.now)
 
 
@@ -72,11 +72,11 @@ def answer_key(question: Question, sop: Sop) -> Key:
     if question.form == "choice" and isinstance(key.answer, tuple):
         # A multi-answer kind asked as "pick the one": exactly one choice may be right.
         if len(key.answer) != 1:
-            raise KeyError_(f"{question.id}: {len(key.answer)} of the choices are right under SOP {sop.version}; "
+            raise AnswerKeyError(f"{question.id}: {len(key.answer)} of the choices are right under SOP {sop.version}; "
                             "a single-choice question needs exactly one")
         key = Key(key.question, key.answer[0], key.rule, key.sop_ids, key.sop_version)
     if question.form == "choice" and question.choices and key.answer not in question.choices:
-        raise KeyError_(f"{question.id}: the right answer {key.answer!r} is not among the choices under SOP {sop.version}")
+        raise AnswerKeyError(f"{question.id}: the right answer {key.answer!r} is not among the choices under SOP {sop.version}")
     return key
 
 
@@ -95,12 +95,12 @@ def _key(question: Question, sop: Sop) -> Key:
         if ask == "hours_left":
             hours = Decimal(math.floor(d.deadline.hours_left))
             return Key(question.id, hours, "C1", ("C1", "N03"), v)
-        raise KeyError_(f"{question.id}: ask: unknown {ask!r} for an amount question (refund, fee, hours_left)")
+        raise AnswerKeyError(f"{question.id}: ask: unknown {ask!r} for an amount question (refund, fee, hours_left)")
     if kind == "order":
         order = [s.id for s in sop.steps]
         missing = [c for c in question.choices if c not in order]
         if missing:
-            raise KeyError_(f"{question.id}: choices: {', '.join(missing)} not among the SOP's steps")
+            raise AnswerKeyError(f"{question.id}: choices: {', '.join(missing)} not among the SOP's steps")
         answer = tuple(sorted(question.choices, key=order.index))
         return Key(question.id, answer, answer[0], answer, v)
     if kind == "cautions":
@@ -113,7 +113,7 @@ def _key(question: Question, sop: Sop) -> Key:
         elif ask == "to_check":
             ids = list(d.to_check)
         else:
-            raise KeyError_(f"{question.id}: ask: unknown {ask!r} for a cautions question (apply, blocking, to_check)")
+            raise AnswerKeyError(f"{question.id}: ask: unknown {ask!r} for a cautions question (apply, blocking, to_check)")
         answer = _in_sop_order(ids, order, question.choices)
         return Key(question.id, answer, d.held_action or d.action, answer or (d.held_action or d.action,), v)
     if kind == "after":
@@ -123,7 +123,7 @@ def _key(question: Question, sop: Sop) -> Key:
     if kind == "refusal":
         group = {"must": sop.refusal.must, "never": sop.refusal.never}.get(ask or "must")
         if group is None:
-            raise KeyError_(f"{question.id}: ask: unknown {ask!r} for a refusal question (must, never)")
+            raise AnswerKeyError(f"{question.id}: ask: unknown {ask!r} for a refusal question (must, never)")
         order = [f.id for f in sop.refusal.must + sop.refusal.never]
         answer = _in_sop_order([f.id for f in group], order, question.choices)
         return Key(question.id, answer, "P05", ("P05", *answer), v)
@@ -136,12 +136,12 @@ def _key(question: Question, sop: Sop) -> Key:
         from .data import QUERIES, dataset
 
         if question.query not in QUERIES:
-            raise KeyError_(f"{question.id}: query: unknown {question.query!r} (expected one of {', '.join(QUERIES)})")
+            raise AnswerKeyError(f"{question.id}: query: unknown {question.query!r} (expected one of {', '.join(QUERIES)})")
         fn, _form = QUERIES[question.query]
         try:
             answer = fn(dataset(question.params.get("dataset"), sop, question.now), sop, question.params)
         except ValueError as exc:
-            raise KeyError_(f"{question.id}: {exc}") from None
+            raise AnswerKeyError(f"{question.id}: {exc}") from None
         ids = tuple(str(x) for x in question.params.values() if _is_sop_id(sop, str(x)))
         return Key(question.id, answer, "P08", ("P08", *ids), v)
     raise BankError(f"{question.id}: kind: unknown {kind!r}")
@@ -191,7 +191,7 @@ def choice_label(question: Question, choice: str, sop: Sop, lang: str = "zh") ->
         from .data import product_label
 
         return product_label(choice, lang)
-    raise KeyError_(f"{question.id}: choice {choice!r} is not an id of the SOP")
+    raise AnswerKeyError(f"{question.id}: choice {choice!r} is not an id of the SOP")
 
 
 def answer_words(question: Question, answer: Any, sop: Sop, lang: str = "zh") -> str:
