@@ -40,7 +40,7 @@ class DecisionExplorer(SopWidget):
         if case is not None:
             start, _, _ = case_facts(case, self.sop, now)
         for name, fact in self.sop.facts.items():
-            dd = W.Dropdown(style={"description_width": "20em"}, layout={"width": "40em"})
+            dd = W.Dropdown(style={"description_width": "16em"}, layout={"width": "32em"})
             dd.add_class(f"rk-fact-{name}")
             self.controls[name] = dd
             default = fact.domain()[0] if not fact.is_bool else (None if name in self.guards else False)
@@ -55,8 +55,11 @@ class DecisionExplorer(SopWidget):
         self.render()
         for dd in self.controls.values():
             dd.observe(lambda _ch: self.update(), "value")
-        left = W.VBox([*self.controls.values(), self.result])
+        left = W.VBox([*self.controls.values(), self.result], layout={"max_width": "34em"})
         self.children = [left, self.flowchart] if show_flowchart else [left]
+        # Facts and answer beside the flowchart on a wide screen, above it on a narrow one.
+        self.layout.flex_flow = "row wrap"
+        self.layout.align_items = "flex-start"
 
     def render(self) -> None:
         lang = self.lang
@@ -114,5 +117,5 @@ class DecisionExplorer(SopWidget):
             items = "".join(
                 f'<li class="rk-caution rk-caution-{c.status}">{esc(self.t("status_" + c.status))} {tag(c.id)} '
                 f'{esc(sop.caution_by_id[c.id](lang))}</li>' for c in o.cautions)
-            out.append(f'<p><b>{esc(self.t("cautions"))}</b></p><ul>{items}</ul>')
+            out.append(f'<p><b>{esc(self.t("cautions"))}</b></p><ul style="list-style:none;padding-left:1em">{items}</ul>')
         return "".join(out)

@@ -78,7 +78,10 @@ def _arrow(x1, y1, x2, y2, label, active):
     color = ACTIVE if active else IDLE
     width = 3 if active else 1.2
     # Label just after the start of the line: above a horizontal one, beside a vertical one.
-    lx, ly = (x1 + 6, y1 - 4) if abs(x2 - x1) > abs(y2 - y1) else (x1 + 6, (y1 + y2) / 2 + 4)
+    if abs(x2 - x1) <= abs(y2 - y1):
+        lx, ly = x1 + 6, (y1 + y2) / 2 + 4
+    else:  # horizontal: above the line; slanting down: below its start, clear of the box
+        lx, ly = x1 + 6, (y1 - 4 if y2 == y1 else y1 + 14)
     lab = (f'<text x="{lx}" y="{ly}" fill="{color}" font-size="{FONT - 1}">{escape(label)}</text>'
            if label else "")
     return (f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" stroke-width="{width}" '
