@@ -303,9 +303,11 @@ class App:
         self.page, self.server = page, server
 
     def open(self, path: str, **params) -> None:
+        """Open app/<path> ("" = the entrance a learner is given, which leads to the start page)."""
         from urllib.parse import urlencode
 
-        url = f"{self.server.base}/voila/render/{path}" + (f"?{urlencode(params)}" if params else "")
+        url = f"{self.server.base}/" + (f"voila/render/{path}" if path else "")
+        url += f"?{urlencode(params)}" if params else ""
         t0 = time.monotonic()
         self.page.goto(url)
         self.page.locator(".rk-app-bar").wait_for()

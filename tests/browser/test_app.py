@@ -22,7 +22,8 @@ def sop():
 
 
 def test_start_page_links_and_language_switch(page, app, sop):
-    app.open("start.ipynb")
+    app.open("")  # the address `make app` prints
+    assert page.url.endswith("/voila/render/start.ipynb")
     print(f"voila serving after {app.server.start_s:.1f} s")
     title = page.locator(".rk-app-title")
     expect(title).to_have_text(sop.t("app_title", "zh"))

@@ -36,4 +36,5 @@ def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def start_url(port: int, host: str = "localhost") -> str:
-    return f"http://{host}:{port}/{START_PAGE}"
+    """The address to give learners: the entrance, which leads to the start page."""
+    return f"http://{host}:{port}/"
