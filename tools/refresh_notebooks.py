@@ -4,6 +4,7 @@ After an intended SOP change, run this and read `git diff notebooks/`: only
 outputs that the change moved should differ. To keep that diff quiet:
 - the kernel is this interpreter (the project's venv), whatever kernels the machine has;
 - execution counts are renumbered 1..n, timing and widget state metadata dropped;
+- consecutive prints are joined into one output (how they were split depends on timing);
 - a widget's live view (model ids change every run) is not stored: it only
   exists with a running kernel, and nbval never checks it (NBVAL_IGNORE_OUTPUT).
 
@@ -50,6 +51,10 @@ def clean(nb) -> None:
                 out["execution_count"] = n
             data = out.get("data", {})
             if WIDGET_VIEW in data:
+                continue
+            if (out.get("output_type") == "stream" and kept and kept[-1].get("output_type") == "stream"
+                    and kept[-1].get("name") == out.get("name")):
+                kept[-1]["text"] += out["text"]
                 continue
             kept.append(out)
         cell.outputs = kept

@@ -19,9 +19,11 @@ ui word in the current language):
   rk-fact-<fact>       explorer dropdowns; rk-explorer-result .rk-action[data-action]; rk-flowchart svg.rk-flow
   rk-caution-<id>      checklist checkboxes; rk-checklist-status
   rk-wizard-choice, rk-wizard-amount, rk-check, rk-next, rk-refund, rk-hold, rk-feedback, rk-step, rk-summary
+  rk-builder           case builder: rk-fact-<fact>, rk-reason, rk-requested, rk-balance, rk-start, then a wizard
 Each module's docstring lists its Python API.
 """
 from .base import LanguageSwitch, SopWidget, language_switch
+from .builder import CaseBuilder
 from .calculator import RefundCalculator
 from .checklist import CautionChecklist
 from .deadline import DeadlineClock
@@ -29,5 +31,5 @@ from .explorer import DecisionExplorer
 from .flowchart import flowchart_svg
 from .wizard import ProcedureWizard
 
-__all__ = ["LanguageSwitch", "SopWidget", "language_switch", "RefundCalculator", "CautionChecklist",
+__all__ = ["CaseBuilder", "LanguageSwitch", "SopWidget", "language_switch", "RefundCalculator", "CautionChecklist",
            "DeadlineClock", "DecisionExplorer", "flowchart_svg", "ProcedureWizard"]
