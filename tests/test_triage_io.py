@@ -103,3 +103,27 @@ def test_undecodable_csv_and_wrong_paths_are_named(sop, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(TriageError, match="no .xlsx or .csv"):
         load_exports([tmp_path / "empty"], sop)
+
+
+def test_progress_reports_bytes_read_up_to_the_whole(sop):
+    seen = []
+    load_exports([SAMPLE], sop, progress=lambda name, done, total: seen.append((name, done, total)))
+    total = sum(p.stat().st_size for p in SAMPLE.iterdir())
+    assert seen[-1][1:] == (total, total)
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)
+    assert {n for n, _, _ in seen[:-1]} == {p.name for p in SAMPLE.iterdir()}
+
+
+def test_progress_bar_draws_on_a_terminal():
+    import io
+
+    from refundkit.triage.report import Progress
+
+    buf = io.StringIO()
+    bar = Progress(enabled=True, stream=buf)
+    bar("读取 a.xlsx", 50, 100)
+    bar("", 100, 100)
+    assert "50%" in buf.getvalue() and "100%" in buf.getvalue() and buf.getvalue().endswith("\n")
+    quiet = io.StringIO()
+    Progress(stream=quiet)("x", 1, 2)  # not a terminal: nothing drawn
+    assert quiet.getvalue() == ""

@@ -77,7 +77,7 @@ def run(args) -> int:
             print(frame_text(df, 15))
         print(f"\n{t('summary_charts_written')} {args.charts}: " + ", ".join(p.name for p in written))
     else:
-        print(terminal_report(result, sop, args.lang, top=args.top, clock_note=note))
+        print(terminal_report(result, sop, args.lang, top=args.top, clock_note=note, output=args.output or ""))
         if args.output:
             out = Path(args.output)
             try:

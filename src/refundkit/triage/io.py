@@ -73,7 +73,47 @@ def decode_csv(data: bytes, path: Path) -> tuple[str, str]:
                           f"bad byte at position {exc.start})") from None
 
 
-def read_file(path: Path) -> tuple[pd.DataFrame, str]:
+def _cell_text(v) -> str:
+    """A spreadsheet cell as the text the backend wrote (ids exact, times as 2026-11-20 10:00:00)."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return repr(v)
+    return str(v)
+
+
+def read_xlsx(path: Path, tick: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """The first sheet, streamed row by row (openpyxl read-only); `tick(rows read, rows in the
+    sheet or 0 when the file does not say)` every 2000 rows."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        total = ws.max_row or 0
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise TriageError(f"{path}: the first sheet is empty (expected a header row of column names)")
+        width = len(header)
+        data = []
+        for i, r in enumerate(rows, start=1):
+            data.append([_cell_text(v) for v in r[:width]] + [""] * (width - len(r)))
+            if tick and i % 2000 == 0:
+                tick(i, total)
+    finally:
+        wb.close()
+    cols = [_cell_text(h) for h in header]
+    while data and not any(data[-1]):  # trailing blank rows some spreadsheets keep
+        data.pop()
+    return pd.DataFrame(data, columns=cols, dtype=object)
+
+
+def read_file(path: Path, tick: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, str]:
     """One export file as text cells; (frame, format description)."""
     try:
         if path.suffix.lower() == ".csv":
@@ -81,12 +121,14 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
             df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
             kind = f"csv {enc}"
         else:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            df = read_xlsx(path, tick)
             kind = "xlsx"
     except TriageError:
         raise
-    except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
+    except (OSError, ValueError, KeyError, IndexError, pd.errors.ParserError) as exc:
         raise TriageError(f"{path}: cannot be read as an export ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001 - a corrupt .xlsx raises zipfile/openpyxl errors of many kinds
+        raise TriageError(f"{path}: cannot be read as an .xlsx export ({type(exc).__name__}: {exc})") from None
     df.columns = [str(c).strip() for c in df.columns]
     # Exports pad cells: a leading tab keeps Excel from turning ticket numbers into 7.3E+18.
     for c in df.columns:
@@ -106,7 +148,7 @@ def export_time(path: Path, mapping: Mapping, tz) -> datetime | None:
 
 def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Mapping | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> Export:
-    """Read and merge export files; `progress(name, i, n)` is called per file."""
+    """Read and merge export files; `progress(name, done, total)` reports bytes read."""
     from ..sop import default_sop
     from .mapping import find_columns, load_mapping
 
@@ -121,18 +163,28 @@ def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Ma
     if any(t is None for t in times):
         order = list(range(len(files)))
     frames, info = [], []
+    sizes = [max(1, files[i].stat().st_size) for i in order]
+    total, done = sum(sizes), 0
     for k, i in enumerate(order):
         f = files[i]
         if progress:
-            progress(f.name, k, len(files))
-        df, kind = read_file(f)
+            progress(f.name, done, total)
+        def tick(rows: int, of: int, d=done, sz=sizes[k], name=f.name) -> None:
+            # Share of this file's bytes by rows read; a sheet that does not give its size
+            # shows the rows read so far instead.
+            share = min(1.0, rows / of) if of else 0.0
+            progress(f"{name} ({rows:,})" if not of else name, d + int(share * sz), total)
+
+        tick = tick if progress else None
+        df, kind = read_file(f, tick)
+        done += sizes[k]
         find_columns(df, mapping, str(f))  # a missing column stops here, naming the file
         df["_file"] = f.name
         df["_row"] = range(2, len(df) + 2)  # as the spreadsheet numbers it (header is row 1)
         frames.append(df)
         info.append((str(f), kind, len(df)))
     if progress:
-        progress("", len(files), len(files))
+        progress("", total, total)
     frame = pd.concat(frames, ignore_index=True, sort=False).fillna("") if len(frames) > 1 else frames[0]
     rows_read = len(frame)
     ticket_col = find_columns(frame, mapping, "export")["ticket"]

@@ -112,6 +112,7 @@ def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mappin
     if held.astype(bool).any():
         out[t("held")] = held + d["blocked_by"].map(lambda b: f" ← {b}" if b else "")
     out[t("triage_rule")] = d["rule"]
+    out[t("triage_todo")] = d["action"].map({a.id: a.todo(lang) for a in sop.actions})
     out[t("deadline")] = d["due"].dt.strftime("%Y-%m-%d %H:%M")
     out[t("triage_hours_left")] = d["hours_left"].round(1)
     urg = {u: t(u) for u in ("overdue", "due_soon", "on_time")}
@@ -189,7 +190,7 @@ def text_table(rows: list[list[str]], header: list[str], right: set[int] = froze
     return "\n".join(lines)
 
 
-def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_note: str = "") -> str:
+def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_note: str = "", output: str = "") -> str:
     """Counts, money at stake and the most urgent tickets, as plain text."""
     t = lambda k: sop.t(k, lang)  # noqa: E731
     d = result.decided
@@ -237,7 +238,7 @@ def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_not
         out.append(text_table(rows, [t("triage_ticket"), t("action"), t("deadline"), t("time_left"), t("triage_urgency"),
                                      t("refund_amount"), t("triage_amount_checks"), t("triage_to_check")], right={5}))
         if len(d) > n:
-            out.append(t("triage_more").format(n=len(d) - n))
+            out.append(t("triage_more_in_file" if output else "triage_more").format(n=len(d) - n))
     out.append("")
     out.append(f"{t('triage_rows_in')} {c['rows_in']} = {t('triage_triaged')} {c['triaged']} "
                f"({t('triage_open')} {c['open']} + {t('triage_finished')} {c['finished']}) + {t('triage_rejected')} {c['rejected']}")
@@ -269,7 +270,8 @@ class Progress:
         if not self.enabled:
             return
         width = 30
-        fill = int(width * done / total) if total else width
-        end = "\n" if total and done >= total else ""
-        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} {label[:50]:<50}{end}")
+        share = min(1.0, done / total) if total else 1.0
+        fill = int(width * share)
+        end = "\n" if share >= 1.0 else ""
+        self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {share:4.0%} {label[:60]:<60}{end}")
         self.stream.flush()
