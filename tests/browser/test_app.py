@@ -168,6 +168,15 @@ def test_amount_calculator(page, app, sop):
         field.fill(typed[name])
         expect(calc.locator(f".rk-amount-{name} + .rk-field-error")).to_have_text("")
     expect(result.locator(".rk-total")).to_contain_text(fmt(twin.refund.total))
+
+    # The deadline clock on the same page: type a request time, read the deadline the engine computes.
+    from refundkit.lessons import clock as training_clock
+    from refundkit.widgets import DeadlineClock
+
+    clock_twin = DeadlineClock(sop, LanguageSwitch(sop), requested_at="2026-11-15 09:30", now=training_clock())
+    page.locator(".rk-requested input").fill("2026-11-15 09:30")
+    expect(page.locator(".rk-clock-result .rk-due")).to_have_text(f"{clock_twin.deadline.due:%Y-%m-%d %H:%M}")
+    expect(page.locator(f".rk-clock-result .rk-band-{clock_twin.deadline.urgency}")).to_be_visible()
     app.no_cell_error()
 
 

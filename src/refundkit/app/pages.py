@@ -174,12 +174,13 @@ def wizard(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page
 
 def calculators(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
     """The refund amount calculator and the deadline clock, read at the training clock."""
-    from ..lessons import clock as training_clock
+    from ..lessons import bank, clock as training_clock
     from ..widgets import DeadlineClock, RefundCalculator
 
     page = Page("calculators", sop, params)
     calc = RefundCalculator(page.sop, page.lang)
-    clock = DeadlineClock(page.sop, page.lang, now=training_clock())  # as in the lessons: never stale
+    example = next(iter(bank().values()))  # the clock opens on the bank's first case, read as the lessons read it
+    clock = DeadlineClock(page.sop, page.lang, requested_at=example.case.requested_at, now=training_clock())
     heads = [W.HTML(), W.HTML()]
     page.body.children = [heads[0], calc, heads[1], clock]
 
