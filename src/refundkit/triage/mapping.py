@@ -208,6 +208,12 @@ class Texts:
         """(value per distinct text, found mask per row)."""
         return [table.get(t) for t in self.uniq], self.per_row([t in table for t in self.uniq])
 
+    def categorical(self) -> pd.Categorical:
+        """The cells as written (trimmed), as a categorical; blank/NA read as ""."""
+        cats = list(dict.fromkeys(str(r).strip() for r in self.raw))
+        remap = np.array([cats.index(str(r).strip()) for r in self.raw])
+        return pd.Categorical.from_codes(remap[self.codes], categories=pd.Index(cats, dtype=object))
+
     def blank(self) -> np.ndarray:
         return self.per_row([t == "" for t in self.uniq])
 
@@ -441,6 +447,7 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
         fact_codes["platform_intervention"] = np.where(in_arb, dom.index("in_progress"), fact_codes["platform_intervention"]).astype(np.int16)
 
     methods = list(sop.method_by_id)
+    rt = None
     if "refund_type" in cols:
         rt = Texts(col("refund_type"))
         m_vals, m_found = rt.lookup(mapping.refund_type)
@@ -489,10 +496,13 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     else:
         out["paid_fen"] = _unknown(n, "Int64")
     out["finished"] = pd.Categorical(fin_names)[states.codes] if n else pd.Categorical([])
-    # Descriptive columns pass through as they are (no copy, no conversion).
+    # Descriptive columns pass through as they are (no copy, no conversion); the ones already
+    # factorized become categoricals for free (cheaper to sort and to filter).
+    texts = {"aftersale_type": types, "status": states, "refund_type": rt}
     for f in INFO_FIELDS:
         if f in cols:
-            out[f] = col(f).array
+            tx = texts.get(f)
+            out[f] = tx.categorical() if tx is not None else col(f).array
     for c in ("_file", "_row"):
         if c in rows.columns:
             out[c] = rows[c].array

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +67,12 @@ def mask_frame(df: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
 
 # -- the worklist -----------------------------------------------------------------------------
 
-def _yuan(fen) -> np.ndarray:
-    return np.asarray(fen, dtype="float64") / 100
+def _yuan(fen) -> pd.Series:
+    """Fen -> exact Decimal yuan (12.50 stays 12.50 in CSV; a number in .xlsx); NA stays empty."""
+    from decimal import Decimal
+
+    s = pd.Series(fen)
+    return s.map(lambda f: None if pd.isna(f) else Decimal(int(f)).scaleb(-2)).astype(object)
 
 
 def amount_checks(decided: pd.DataFrame, sop: Sop, lang: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
@@ -119,10 +124,10 @@ def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mappin
     out[t("triage_urgency")] = d["urgency"].map(urg)
     out[t("overdue")] = np.where(d["overdue"], t("triage_yes"), "")
     out[t("triage_due_within").format(hours=sop.parameters.due_soon_hours)] = np.where(d["due_soon"], t("triage_yes"), "")
-    out[t("refund_amount")] = _yuan(d["refund_fen"])
-    out[t("triage_export_refund")] = _yuan(d["export_refund_fen"])
+    out[t("refund_amount")] = _yuan(d["refund_fen"]).to_numpy()
+    out[t("triage_export_refund")] = _yuan(d["export_refund_fen"]).to_numpy()
     if d["paid_fen"].notna().any():
-        out[t("triage_paid")] = d["paid_fen"].astype("Float64") / 100
+        out[t("triage_paid")] = _yuan(d["paid_fen"]).to_numpy()
     out[t("triage_amount_checks")] = checks
     out[t("triage_to_check")] = d["to_check"].map(
         lambda s: "; ".join(f"{c} {cautions[c]}" for c in s.split(",") if c) if s else "")
@@ -162,7 +167,12 @@ def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "Sheet1") -> Pa
             ws.freeze_panes = "B2"
             for i, col in enumerate(df.columns, start=1):
                 width = max([text_width(str(col))] + [text_width(str(v)) for v in df[col].head(200)]) + 2
-                ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width, 8), 60)
+                letter = ws.cell(1, i).column_letter
+                ws.column_dimensions[letter].width = min(max(width, 8), 60)
+                sample = df[col].dropna().head(1)
+                if len(sample) and isinstance(sample.iloc[0], (Decimal, float)):
+                    for cell in ws[letter][1:]:
+                        cell.number_format = "#,##0.00"
     elif path.suffix.lower() == ".csv":
         df.to_csv(path, index=False, encoding="utf-8-sig")
     else:
