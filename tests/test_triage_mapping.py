@@ -1,0 +1,96 @@
+"""Export texts -> SOP facts, as sop/export_mapping.yaml says; the mapping itself is checked."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from refundkit.triage import TriageError, load_mapping, to_cases, triage
+from refundkit.triage.mapping import DEFAULT_MAPPING_PATH
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def row(**over):
+    base = {"售后单号": "7300000000000000001", "商品发货状态": "1/1已发货", "售后类型": "退货退款", "售后状态": "待商家处理",
+            "售后申请时间": "2026-11-18 09:00:00", "退商品金额（元）": "99.00", "退运费金额（元）": "0.00"}
+    base.update(over)
+    return base
+
+
+def frame(*rows):
+    return pd.DataFrame([dict(r, 售后单号=str(7300000000000000000 + i)) for i, r in enumerate(rows)])
+
+
+def test_texts_are_read_whatever_the_punctuation_width(sop):
+    cf = to_cases(frame(row(售后状态="同意退款，退款成功"), row(售后状态="同意退款,退款成功"), row(售后状态=" 售后关闭 ")), sop)
+    assert list(cf.finished["finished"]) == ["refunded", "refunded", "closed"] and len(cf.cases) == 0
+
+
+@pytest.mark.parametrize("text,state", [("未发货", "not_shipped"), ("0/1已发货", "not_shipped"), ("1/1已发货", "shipped"),
+                                        ("1/2已发货", "shipped"), ("2/2已签收", "received")])
+def test_shipping_state_counts(sop, text, state):
+    cf = to_cases(frame(row(商品发货状态=text)), sop)
+    assert cf.cases["order_state"].iat[0] == state
+
+
+def test_states_map_to_the_facts_the_sop_tests(sop):
+    rows = [row(售后状态="待商家处理"), row(售后状态="待买家退货"), row(售后状态="待商家收货"),
+            row(售后状态="商家一次拒绝"), row(售后状态="平台处理中"),
+            row(售后状态="待商家处理", 仲裁状态="待商家举证"), row(售后类型="未发货仅退款", 商品发货状态="未发货", 售后状态="待商家处理")]
+    result = triage(frame(*rows), sop, NOW)
+    got = result.decided.sort_values("ticket")["action"].tolist()
+    assert got == ["negotiate_first", "wait_for_return", "wait_for_return", "refuse_with_explanation",
+                   "await_platform", "await_platform", "negotiate_first"]
+
+
+def test_money_columns_sum_into_the_sop_components(sop):
+    cf = to_cases(frame(row(**{"退商品金额（元）": "1,290.50", "退运费金额（元）": "", "退支付优惠（元）": "10", "实付金额（元）": "1280.50"})), sop)
+    c = cf.cases.iloc[0]
+    # goods value = goods part + payment-discount part; the discount is then deducted (S07).
+    assert (c["goods_fen"], c["shipping_fen"], c["discount_fen"], c["coupon_fen"]) == (130050, 0, 1000, 0)
+    assert c["export_refund_fen"] == 130050 and c["paid_fen"] == 128050
+
+
+def test_unknowns_stay_unknown(sop):
+    cf = to_cases(frame(row()), sop)
+    c = cf.cases.iloc[0]
+    assert pd.isna(c["address_checked"]) and pd.isna(c["customer_info_verified"]) and pd.isna(c["balance_fen"])
+    assert pd.isna(c["paid_fen"])  # no 实付金额 column: what was paid is not known
+
+
+def test_duplicate_ticket_in_one_file_is_kept_once(sop, tmp_path):
+    from refundkit.triage import load_exports
+
+    p = tmp_path / "e.csv"
+    pd.DataFrame([row(售后状态="待商家处理"), row(售后状态="待买家退货")]).to_csv(p, index=False)
+    exp = load_exports([p], sop)
+    assert exp.rows_read == 2 and exp.rows_in == 1 and len(exp.duplicates) == 1
+    assert exp.frame["售后状态"].tolist() == ["待买家退货"]  # the later row wins
+
+
+def test_mapping_values_are_checked_against_the_sop(sop, tmp_path):
+    text = DEFAULT_MAPPING_PATH.read_text(encoding="utf-8")
+    bad = tmp_path / "m.yaml"
+    bad.write_text(text.replace("待买家退货: {return_progress: awaiting_buyer", "待买家退货: {return_progress: awaiting_bus"), encoding="utf-8")
+    with pytest.raises(TriageError) as err:
+        load_mapping(sop, bad)
+    assert "m.yaml" in str(err.value) and "awaiting_bus" in str(err.value) and "return_progress" in str(err.value)
+    assert load_mapping(sop).status  # the shipped mapping loads
+
+
+def test_in_memory_frame_without_files(sop):
+    result = triage(frame(row(), row(售后申请时间="not a time")), sop, NOW)
+    assert result.counts == {"rows_in": 2, "triaged": 1, "open": 1, "finished": 0, "rejected": 1}
+    assert "not a time" in result.rejected["reject_reason"].iat[0]
+
+
+def test_corrupt_xlsx_is_named(sop, tmp_path):
+    from refundkit.triage import load_exports
+
+    p = tmp_path / "售后单导出.xlsx"
+    p.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(TriageError, match="售后单导出.xlsx"):
+        load_exports([p], sop)
