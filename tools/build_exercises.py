@@ -126,6 +126,8 @@ def notebook(cells):
     import nbformat.v4 as v4
 
     nb = v4.new_notebook()
+    for i, cell in enumerate(cells):
+        cell.id = f"cell-{i:02d}"  # stable ids: a rebuild changes nothing the question file did not change
     nb.cells = cells
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
                    "language_info": {"name": "python"}}
