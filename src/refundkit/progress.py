@@ -104,7 +104,13 @@ class ProgressStore:
             con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise ProgressError(f"{self.path}: cannot open the progress database ({exc})") from None
-        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # FULL, not the WAL-usual NORMAL: a check that returned is on disk even if the machine loses power.
+            con.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise ProgressError(f"{self.path}: not a usable progress database ({exc})") from None
         return con
 
     def _ensure(self, con: sqlite3.Connection) -> None:
