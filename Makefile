@@ -8,7 +8,8 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
-# The trainee app (Voila): make app APP_PORT=8870 APP_ARGS=--Voila.ip=0.0.0.0 to serve a room.
+# The trainee app (Voila); opens the browser like `make lab`. A server or a training room:
+# make app APP_PORT=8870 APP_ARGS="--no-browser --Voila.ip=0.0.0.0"
 APP_PORT ?= 8866
 APP_ARGS ?=
 DEPS := pyproject.toml

@@ -148,7 +148,7 @@ def launch_voila(tmp: Path) -> Server:
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     port = free_port()
     # Ready when it answers its entrance (the redirect to the start page): no kernel started for the check.
-    server = launch("voila", voila_argv(port, ["--show_tracebacks=True"]), env, port, "/", tmp)
+    server = launch("voila", voila_argv(port, ["--no-browser", "--show_tracebacks=True"]), env, port, "/", tmp)
     server.db = Path(env["REFUNDKIT_DB"])
     return server
 

@@ -24,7 +24,7 @@ KERNEL_CULLING = ("--MappingKernelManager.cull_idle_timeout=600", "--MappingKern
 
 def voila_argv(port: int, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The command that serves the app on localhost:`port`; `extra` is passed on to Voila."""
-    return [sys.executable, "-m", "voila", str(APP_DIR), f"--port={port}", "--no-browser",
+    return [sys.executable, "-m", "voila", str(APP_DIR), f"--port={port}",
             "--template=refundkit", *KERNEL_CULLING, *extra]
 
 
