@@ -4,18 +4,23 @@
     from refundkit.triage import load_exports, triage, worklist, summary
 
     sop = default_sop()
-    export = load_exports(["data/sample_export"], sop)   # .xlsx/.csv files or folders, merged
+    export = load_exports(["data/sample_export"], sop)   # .xlsx/.csv files or folders, merged;
+                                                          # export.duplicates, export.exported_at
     result = triage(export, sop, now)                     # now: tz-aware datetime (training clock)
-    result.decided      # one row per open ticket: case facts + the SOP's decision, most urgent first
-    result.rejected     # rows that could not be read, with `reject_reason`
-    result.finished     # tickets already over (refunded or closed): statistics only
+    result.decided      # open tickets, most urgent first: case facts (money in *_fen) + decision
+                        # columns (action, rule, due, hours_left, urgency, C1..C6, to_check ...)
+    result.finished     # tickets already over (finished = refunded / closed): statistics only
+    result.rejected     # rows that could not be read, with `reject_reason` (and _file, _row)
+    result.counts       # rows_in = triaged (open + finished) + rejected
     worklist(result, sop, lang="zh")      # the labelled table a shop manager reads (masked)
-    summary(result, sop, lang="zh")       # dict of statistics tables (by reason, product, week)
+    summary(result, sop, lang="zh")       # {title: table}: by reason, by product, by week, to inspect
 
-Parts: `io` (reading files, encodings, duplicates), `mapping` (export texts -> case facts,
-from `sop/export_mapping.yaml`), `vectorised` (`decide_frame`: decide() as column masks),
-`report` (labelled worklist, masking, terminal text), `summary` (statistics and charts).
-Money is integer fen in the frames (`*_fen` columns); times are Asia/Shanghai.
+A DataFrame with the export's columns can be passed to `triage()` instead of an Export.
+Parts: `io` (reading files, encodings, duplicates), `mapping` (`to_cases`: export texts -> case
+facts, from `sop/export_mapping.yaml`), `vectorised` (`decide_frame`: decide() as column masks;
+`cases_frame` / `row_case` convert between Case objects and frames), `report` (labelled worklist,
+masking, terminal text), `summary` (statistics and charts). Money is integer fen in the frames;
+times are Asia/Shanghai.
 """
 from __future__ import annotations
 
