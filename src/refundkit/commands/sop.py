@@ -98,6 +98,8 @@ def check(args) -> int:
     root = path.resolve().parent.parent
     if path.resolve().parent.name == "sop":
         problems += references.dangling(root, sop, previous)
+        for line in references.prose_mentions(root, sop):
+            print(f"warning: {line}", file=sys.stderr)
     if problems:
         for line in problems:
             print(line, file=sys.stderr)

@@ -125,6 +125,8 @@ def question_rows(old: Sop, new: Sop, ctx: Context) -> tuple[list[Row], int] | s
     by_id = {q.id: q for q in bank.questions}
     rows = []
     for ch in key_changes(bank.questions, old, new):
+        if ch["old"] == ch["new"]:
+            continue  # same answer, only the rule cited in feedback moved: not an outcome change
         q = by_id[ch["question"]]
         fields = [("answer", _plain(ch["old"]), _plain(ch["new"]))]
         if ch.get("old_rule") != ch.get("new_rule"):
@@ -182,13 +184,15 @@ def _stored(nb_path: Path, ctx: Context) -> dict | None:
     return json.loads(nb_path.read_text(encoding="utf-8"))
 
 
-def _execute(nb: dict, cwd: Path) -> dict:
+def _execute(path: Path) -> dict:
+    import subprocess
+
     import nbformat
     from nbclient import NotebookClient
 
-    node = nbformat.from_dict(nb)
-    NotebookClient(node, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    node = nbformat.read(path, as_version=4)
+    NotebookClient(node, timeout=300, kernel_name="python3", allow_errors=True, store_widget_state=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL)
     return node
 
 
@@ -221,7 +225,12 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context) -> tuple[list[Row], int] | str
         stored = _stored(path, ctx)
         if stored is None:
             return None  # a notebook that did not exist before: nothing to compare, nbval checks it
-        fresh = _execute(json.loads(path.read_text(encoding="utf-8")), path.parent)
+        try:
+            fresh = _execute(path)
+        except Exception as exc:  # noqa: BLE001 - a lesson that cannot run under the new SOP is a change
+            done[0] += 1
+            ctx.say(f"[{done[0]}/{len(paths)}] {rel}: cannot run")
+            return Row("lessons", rel, {"zh": rel, "en": rel}, (("error", "", f"{type(exc).__name__}: {exc}"),))
         done[0] += 1
         ctx.say(f"[{done[0]}/{len(paths)}] {rel}")
         before = [checked_text(c) for c in stored.get("cells", [])]

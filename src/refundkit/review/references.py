@@ -20,6 +20,7 @@ from ..sop import Sop
 
 ID_SHAPE = re.compile(r"^(ST|[ACDEFNPRSV])\d{1,2}$")
 QUOTED = re.compile(r"""(['"])([A-Za-z][A-Za-z0-9_]*)\1""")
+PROSE_ID = re.compile(r"(?<![A-Za-z0-9_])((?:ST|[CRSPAVNDEF])\d{1,2})(?![A-Za-z0-9_])")
 
 
 def sop_ids(sop: Sop) -> set[str]:
@@ -65,7 +66,7 @@ def _yaml_items(path: Path, key: str, nested: str | None = None) -> Iterator[tup
             yield str(item.get("id", "?")), item
 
 
-def material_citations(root: Path) -> Iterator[tuple[str, str]]:
+def material_citations(root: Path, prose: bool = False) -> Iterator[tuple[str, str]]:
     """(where, cited string) for every citation candidate in the kit's material under `root`."""
     scen = root / "data" / "scenarios.yaml"
     if scen.exists():
@@ -89,11 +90,13 @@ def material_citations(root: Path) -> Iterator[tuple[str, str]]:
                 continue
             rel = nb.relative_to(root).as_posix()
             for i, cell in enumerate(cells):
-                if cell.get("cell_type") != "code":
-                    continue
                 src = "".join(cell.get("source", []))
-                for m in QUOTED.finditer(src):
-                    yield f"{rel}: cell {i + 1}", m.group(2)
+                if cell.get("cell_type") == "code":
+                    for m in QUOTED.finditer(src):
+                        yield f"{rel}: cell {i + 1}", m.group(2)
+                elif cell.get("cell_type") == "markdown" and prose:
+                    for m in PROSE_ID.finditer(src):
+                        yield f"{rel}: cell {i + 1} (text)", m.group(1)
 
 
 def dangling(root: Path, sop: Sop, previous: Sop | None = None) -> list[str]:
@@ -108,4 +111,16 @@ def dangling(root: Path, sop: Sop, previous: Sop | None = None) -> list[str]:
         if line not in seen:
             seen.add(line)
             out.append(line)
+    return out
+
+
+def prose_mentions(root: Path, sop: Sop) -> list[str]:
+    """Lesson text that names an id the SOP no longer has: a warning, since prose may mean something else."""
+    have = sop_ids(sop)
+    out = []
+    for where, s in material_citations(root, prose=True):
+        if where.endswith("(text)") and s not in have:
+            line = f"{where}: mentions {s}, which is not an id of SOP {sop.version}"
+            if line not in out:
+                out.append(line)
     return out

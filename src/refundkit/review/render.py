@@ -153,7 +153,8 @@ def html_handout(sop: Sop, lang: str = "zh", progress: Progress = None) -> str:
         rows.append(f"""<tr id="{r.id}"><td><b>{r.id}</b><br><span class="id">{_seeds(r)}</span></td><td>{conds}</td>
 <td><b>{h.tx(act)}</b><br>{h.tx(act.todo)}</td></tr>""")
     parts.append(f"""<section id="branches"><h2>{h.w('ho_branches')}</h2>
-<table><tr><th>{h.one('ho_rule')}</th><th>{h.one('ho_when')}</th><th>{h.one('action')}</th></tr>{''.join(rows)}</table></section>""")
+<table><thead><tr><th>{h.one('ho_rule')}</th><th>{h.one('ho_when')}</th><th>{h.one('action')}</th></tr></thead>
+<tbody>{''.join(rows)}</tbody></table></section>""")
 
     step("flowchart")
     charts = "".join(f'<div class="flow" lang="{lg}">{flowchart(sop, lg)}</div>' for lg in h.langs)

@@ -95,7 +95,10 @@ def resolve(spec: str | None, against: Path | None = None) -> SopText:
         if root is None:
             raise ReviewError(f"{spec}: no such file, and the current folder is not in a git repository")
         return at_revision(rev, root / rel)
-    return at_revision(spec, against or sop_path())
+    target = against or sop_path()
+    if against is not None and repo_root(against.resolve()) is None:
+        target = sop_path()  # a new SOP outside any repository: the revision is of the kit's own SOP file
+    return at_revision(spec, target)
 
 
 def parse(src: SopText) -> Sop:
