@@ -1,0 +1,269 @@
+"""The review loop, end to end, on a clone of this repository.
+
+A maintainer changes the SOP; `sop check` is the gate; `sop impact` lists the
+scenarios, exercise questions and lessons whose outcome moves; the suite fails
+in exactly those places; after the reviewer updates the expectations and runs
+`make refresh`, the suite passes again. Run twice: a changed handling window,
+and a removed caution (whose dangling references `sop check` reports first).
+
+Speed: the clone reuses this interpreter (PYTHONPATH points at the clone's
+src/, `make` is told the venv is up to date), and only the tests that hold
+reviewed outcomes run in the clone: the scenario review, the question review
+and nbval over the notebooks.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from refundkit.review.impact import notebooks
+
+REPO = Path(__file__).resolve().parent.parent
+VENV = Path(sys.prefix)
+
+SCENARIO_TEST = "tests/test_scenarios.py::test_every_scenario_matches_its_review"
+QUESTION_TEST = "tests/test_exercises_key.py::test_engine_key_matches_reviewed_expected"
+
+
+def _git_ok() -> bool:
+    r = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=REPO, capture_output=True, text=True)
+    return r.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _git_ok(), reason="the review loop clones this repository with git")
+
+
+class Kit:
+    """A clone of the repository, driven as a maintainer drives it."""
+
+    def __init__(self, root: Path, tmp: Path):
+        self.root = root
+        self.env = dict(os.environ, PYTHONPATH=str(root / "src"), REFUNDKIT_DB=str(tmp / "progress.sqlite"),
+                        GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
+                        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+        self.env.pop("REFUNDKIT_SOP", None)
+        self.sop = root / "sop" / "refund_sop.yaml"
+
+    def run(self, *cmd: str, timeout: int = 900) -> subprocess.CompletedProcess:
+        start = time.perf_counter()
+        r = subprocess.run(cmd, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout)
+        print(f"{time.perf_counter() - start:6.1f}s  {' '.join(cmd[1:6])[:90]}")  # shown with -s: where the time goes
+        return r
+
+    def rk(self, *args: str) -> subprocess.CompletedProcess:
+        return self.run(sys.executable, "-m", "refundkit.cli", *args)
+
+    def edit_sop(self, change) -> None:
+        self.sop.write_text(change(self.sop.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def bump(self, version: str, note: str) -> None:
+        self.edit_sop(lambda t: re.sub(r'^version: "[^"]+"', f'version: "{version}"', t, count=1, flags=re.M))
+        with open(self.root / "sop" / "CHANGELOG.md", "a", encoding="utf-8") as f:
+            f.write(f"\n## {version}\n\n{note}\n")
+
+    def impact(self) -> dict:
+        out = self.root / "impact.json"
+        r = self.rk("sop", "impact", "HEAD", "sop/refund_sop.yaml", "--format", "json", "-o", str(out), "--quiet")
+        assert r.returncode == 1, r.stderr
+        md = self.rk("sop", "impact", "HEAD", "sop/refund_sop.yaml", "--format", "md", "--only", "scenarios",
+                     "--only", "questions", "--quiet")
+        report = json.loads(out.read_text(encoding="utf-8"))
+        for kind in ("scenarios", "questions"):
+            for row in report[kind]:
+                assert f"**{row['id']}**" in md.stdout
+        return report
+
+    def notebooks(self) -> list[str]:
+        return [p.relative_to(self.root).as_posix() for p in notebooks(self.root)]
+
+    def suite(self, nbs: list[str]) -> dict[str, set[str]]:
+        """Run the reviewed-outcome tests; return the failing scenarios, questions and notebooks."""
+        tests = [SCENARIO_TEST] + ([QUESTION_TEST] if (self.root / "tests" / "test_exercises_key.py").exists() else [])
+        args = [sys.executable, "-m", "pytest", "-vv", "-rf", "-p", "no:cacheprovider", "-o", "addopts=",
+                *tests]
+        if nbs:
+            args += ["--nbval", "--nbval-current-env", *nbs]
+        r = self.run(*args)
+        assert r.returncode in (0, 1), r.stdout[-4000:] + r.stderr[-2000:]
+        out = r.stdout
+        return {
+            "scenarios": set(re.findall(r"""["'](SC\d+): \w+: expected""", out)),
+            "questions": set(re.findall(r"^FAILED tests/test_exercises_key\.py::test_engine_key_matches_reviewed_expected\[([^\]]+)\]", out, re.M)),
+            "lessons": set(re.findall(r"^FAILED ((?:notebooks|exercises)/\S+?\.ipynb)::", out, re.M)),
+        }
+
+    # -- the reviewer's edits, from the report -------------------------------
+    def accept_scenarios(self, report: dict) -> None:
+        path = self.root / "data" / "scenarios.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        changed = {row["id"]: row["changes"] for row in report["scenarios"]}
+        for sc in data["scenarios"]:
+            for key, (_before, after) in changed.get(sc["id"], {}).items():
+                if key not in sc["expected"]:
+                    continue  # not a field this scenario's review covers
+                if key == "cautions":
+                    after = dict(part.split(":") for part in after.split(", ")) if after else {}
+                elif key == "blocked_by":
+                    after = after.split(", ") if after else []
+                sc["expected"][key] = after or None
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def accept_questions(self, report: dict, drop_choice: str | None = None) -> None:
+        from refundkit.exercises.bank import load_bank
+        from refundkit.exercises.key import answer_key
+        from refundkit.sop import load_sop
+
+        path = self.root / "exercises" / "questions.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for ex in data["exercises"]:
+            for q in ex["questions"]:
+                if drop_choice and drop_choice in q.get("choices", []):
+                    q["choices"].remove(drop_choice)
+                    if isinstance(q.get("expected"), list) and drop_choice in q["expected"]:
+                        q["expected"].remove(drop_choice)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        sop = load_sop(self.sop)
+        bank = load_bank(path, self.root / "data" / "scenarios.yaml")
+        wanted = {row["id"] for row in report["questions"]}
+        keys = {q.id: answer_key(q, sop).plain() for q in bank.questions if q.id in wanted}
+        for ex in data["exercises"]:
+            for q in ex["questions"]:
+                qid = f"{ex['id']}.{q['id']}"
+                if qid in keys:
+                    q["expected"] = keys[qid]
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def drop_from_code(self, dangling: str, removed: str) -> set[str]:
+        """The lesson author's edit: take a removed id out of the dict entries and lists that `sop check` named."""
+        import nbformat
+
+        touched = set()
+        for rel, cell in set(re.findall(rf"^((?:notebooks|exercises)/\S+\.ipynb): cell (\d+): '{removed}'", dangling, re.M)):
+            path = self.root / rel
+            nb = nbformat.read(path, as_version=4)
+            src = nb.cells[int(cell) - 1].source
+            q = r"[\"']"
+            src = re.sub(rf",\s*{q}{removed}{q}\s*:\s*{q}[^\"']*{q}", "", src)      # , "C6": "SC06"
+            src = re.sub(rf"{q}{removed}{q}\s*:\s*{q}[^\"']*{q}\s*,\s*", "", src)   # "C6": "SC06",
+            src = re.sub(rf",\s*{q}{removed}{q}|{q}{removed}{q}\s*,\s*", "", src)    # list items
+            assert removed not in src, f"{rel} cell {cell}: cannot take {removed} out of:\n{src}"
+            nb.cells[int(cell) - 1].source = src
+            nbformat.write(nb, path)
+            touched.add(rel)
+        return touched
+
+    def changed_notebooks(self) -> set[str]:
+        """Notebooks whose cells (sources, outputs) differ from the commit; cell ids are not content."""
+        def cells(nb: dict) -> list:
+            return [{k: v for k, v in c.items() if k != "id"} for c in nb.get("cells", [])]
+
+        out = set()
+        for rel in self.run("git", "diff", "--name-only", "--", "*.ipynb").stdout.split():
+            before = json.loads(self.run("git", "show", f"HEAD:{rel}").stdout)
+            after = json.loads((self.root / rel).read_text(encoding="utf-8"))
+            if cells(before) != cells(after):
+                out.add(rel)
+        return out
+
+    def refresh(self, nbs: list[str] | None = None) -> None:
+        """`make refresh` in the clone, with this venv (told it is up to date, so nothing is installed)."""
+        installed = [f"{VENV}/.installed", f"{VENV}/.installed-test"]
+        subset = [f"NOTEBOOKS={' '.join(nbs)}"] if nbs else []
+        r = self.run("make", "--no-print-directory", "refresh", f"VENV={VENV}", *subset,
+                     *[a for f in installed for a in ("-o", f)])
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        if nbs:
+            # `make refresh` first rewrites every exercise notebook from the question file without outputs
+            # (tools/build_exercises.py --no-run); only the subset is re-executed. Put back the others,
+            # as a full refresh would have left them.
+            others = [p for p in self.run("git", "diff", "--name-only", "--", "*.ipynb").stdout.split() if p not in nbs]
+            if others:
+                self.run("git", "checkout", "--", *others)
+
+
+@pytest.fixture
+def kit(tmp_path) -> Kit:
+    dest = tmp_path / "kit"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(dest)], check=True, capture_output=True)
+    return Kit(dest, tmp_path)
+
+
+def review_loop(kit: Kit, report: dict) -> None:
+    """The suite fails exactly where the report says; after review and refresh it passes.
+
+    Every notebook runs under nbval here, so "nothing else" is checked for lessons too.
+    """
+    nbs = kit.notebooks()
+    failing = kit.suite(nbs)
+    listed = {kind: {row["id"] for row in report[kind]} for kind in ("scenarios", "questions", "lessons")}
+    assert failing == listed
+    kit.accept_scenarios(report)
+    if listed["questions"]:
+        kit.accept_questions(report)
+    if listed["lessons"]:
+        before = kit.run("git", "status", "--porcelain", "--", "*.ipynb").stdout
+        assert before == ""
+        kit.refresh()  # every notebook re-executed: the diff must show only the listed lessons
+        assert kit.changed_notebooks() == listed["lessons"]
+    again = kit.suite(sorted(listed["lessons"]))
+    assert again == {"scenarios": set(), "questions": set(), "lessons": set()}
+
+
+def test_changed_window_review_loop(kit):
+    # A longer window (10 days): deadlines move, overdue requests are no longer approved by the system.
+    kit.edit_sop(lambda t: t.replace("  handling_window:\n    days: 7\n", "  handling_window:\n    days: 10\n", 1))
+    r = kit.rk("sop", "check")
+    assert r.returncode == 1 and "the content changed since HEAD" in r.stderr and "version is still 1.0.0" in r.stderr
+    kit.bump("1.1.0", "- 处理期限改为10天。/ The handling window is 10 days.")
+    r = kit.rk("sop", "check")
+    assert r.returncode == 0, r.stderr
+    assert "window 10 days" in r.stdout
+    report = kit.impact()
+    assert report["scenarios"] and all(set(row["changes"]) >= {"deadline"} for row in report["scenarios"])
+    assert all("answer" in row["changes"] for row in report["questions"])
+    review_loop(kit, report)
+
+
+def test_removed_caution_review_loop(kit):
+    def drop_c6(text: str) -> str:
+        start = text.index("  - id: C6\n")
+        text = text[:start] + text[text.index("\n\n", start) + 1:]
+        return text.replace('  - {id: S14, zh: "十四、注意事项6", en: "14. Caution 6"}\n', "")
+
+    kit.edit_sop(drop_c6)
+    kit.bump("1.1.0", "- 删除注意事项C6。/ Caution C6 removed.")
+    r = kit.rk("sop", "check")
+    assert r.returncode == 1
+    dangling = r.stderr
+    scen = yaml.safe_load((kit.root / "data" / "scenarios.yaml").read_text(encoding="utf-8"))["scenarios"]
+    citing = {s["id"] for s in scen if "C6" in (s["expected"].get("cautions") or {})}
+    assert citing and all(f"data/scenarios.yaml: {sid} expected.cautions: 'C6' is not an id" in dangling for sid in citing)
+    report = kit.impact()
+    assert {row["id"] for row in report["scenarios"]} == citing
+    assert all(set(row["changes"]) == {"cautions"} for row in report["scenarios"])
+    listed = {kind: {row["id"] for row in report[kind]} for kind in ("scenarios", "questions", "lessons")}
+    # Every scenario and question review runs; of the notebooks only the listed ones (the window loop
+    # above already holds the report's lesson list against nbval over every notebook).
+    failing = kit.suite(sorted(listed["lessons"]))
+    assert failing == listed
+    # The reviewer removes the caution from the expectations and the questions' choices, then the gate passes.
+    kit.accept_scenarios(report)
+    if (kit.root / "exercises" / "questions.yaml").exists():
+        kit.accept_questions(report, drop_choice="C6")
+    edited = kit.drop_from_code(dangling, "C6")
+    assert edited <= listed["lessons"]  # a lesson citing the removed caution fails under the new SOP
+    r = kit.rk("sop", "check")
+    assert r.returncode == 0, r.stderr
+    if listed["lessons"]:
+        kit.refresh(sorted(listed["lessons"]))
+        assert kit.changed_notebooks() == listed["lessons"]
+    again = kit.suite(sorted(listed["lessons"]))
+    assert again == {"scenarios": set(), "questions": set(), "lessons": set()}
