@@ -53,3 +53,8 @@ def test_deadline_in_shanghai_from_utc_request():
 def test_fmt_left_both_languages():
     assert fmt_left(timedelta(days=2, hours=3, minutes=5)) == "2天3小时5分"
     assert fmt_left(timedelta(hours=-1), "en") == "-0 d 1 h 0 min"
+
+
+def test_fmt_left_wording_comes_from_the_sop(sop):
+    changed = sop.model_copy(update={"ui": {**sop.ui, "duration": type(sop.ui["days"])(zh="{d}日{h}时", en="{d}d{h}h")}})
+    assert fmt_left(timedelta(days=1, hours=2), "zh", changed) == "1日2时"

@@ -64,12 +64,14 @@ def deadline(requested_at: datetime, now: datetime, window_days: int, due_soon_h
     return Deadline(due=due, left=left, urgency=urgency)
 
 
-def fmt_left(left: timedelta, lang: str = "zh") -> str:
-    """'2天3小时' / '2 d 3 h'; negative spans read as overdue by that much."""
+def fmt_left(left: timedelta, lang: str = "zh", sop=None) -> str:
+    """A span in the SOP's words (ui.duration): '2天3小时5分'; negative reads as overdue by that much."""
+    if sop is None:
+        from .sop import default_sop  # the wording is learner text, so it lives in the SOP
+
+        sop = default_sop()
     sign = "-" if left < timedelta(0) else ""
     total = abs(int(left.total_seconds())) // 60
     d, rem = divmod(total, 24 * 60)
     h, m = divmod(rem, 60)
-    if lang == "zh":
-        return f"{sign}{d}天{h}小时{m}分"
-    return f"{sign}{d} d {h} h {m} min"
+    return sop.t("duration", lang).format(sign=sign, d=d, h=h, m=m)

@@ -216,7 +216,7 @@ def explain(decision: Decision, sop: Sop, lang: str = "zh") -> str:
     if decision.refund.fee:
         out.append(f"  {t('fee')}: {fmt(decision.refund.fee)}")
     dl = decision.deadline
-    out.append(f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_left(dl.left, lang)}) [C1]")
+    out.append(f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_left(dl.left, lang, sop)}) [C1]")
     if dl.overdue:
         out.append(f"  {sop.parameters.handling_window.at_deadline(lang)}")
     elif dl.urgency == "due_soon":
