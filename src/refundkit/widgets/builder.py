@@ -21,7 +21,7 @@ from ..cases import CASE_FACTS, CaseError, parse_case
 from ..clock import ClockError, parse_time
 from .base import SopWidget, esc, msg
 from .calculator import RefundCalculator, money_problem
-from .explorer import _to_text, _to_value
+from .explorer import _to_text, _to_value, relabel
 from .wizard import ProcedureWizard
 
 
@@ -68,12 +68,7 @@ class CaseBuilder(SopWidget):
             fact = sop.facts[name]
             default = None if (fact.is_bool and name in self.guards) else (False if fact.is_bool else fact.domain()[0])
             current = dd.value if dd.options else _to_text(default)
-            options = [(fact.label(v, lang), _to_text(v)) for v in fact.domain()]
-            if fact.is_bool and name in self.guards:
-                options.append((self.t("unknown"), ""))
-            dd.options = options
-            dd.value = current
-            dd.description = fact(lang)
+            relabel(dd, fact, lang, current, self.t("unknown") if fact.is_bool and name in self.guards else None)
         current = self.reason.value
         self.reason.options = [(r(lang), r.id) for r in sop.reasons]
         self.reason.value = current or sop.reasons[0].id

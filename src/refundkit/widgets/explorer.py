@@ -27,6 +27,16 @@ def _to_text(value) -> str:
     return "" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
 
 
+def relabel(dd: W.Dropdown, fact, lang: str, current: str, unknown_label: str | None = None) -> None:
+    """A fact's dropdown in the chosen language, keeping its value; an optional "unknown" entry."""
+    options = [(fact.label(v, lang), _to_text(v)) for v in fact.domain()]
+    if unknown_label is not None:
+        options.append((unknown_label, ""))
+    dd.options = options
+    dd.value = current
+    dd.description = fact(lang)
+
+
 class DecisionExplorer(SopWidget):
     css = "rk-explorer"
 
@@ -67,12 +77,7 @@ class DecisionExplorer(SopWidget):
         for name, dd in self.controls.items():
             fact = self.sop.facts[name]
             current = dd.value if dd.options else dd._rk_start
-            options = [(fact.label(v, lang), _to_text(v)) for v in fact.domain()]
-            if fact.is_bool and name in self.guards:
-                options.append((self.t("unknown"), ""))
-            dd.options = options
-            dd.value = current
-            dd.description = fact(lang)
+            relabel(dd, fact, lang, current, self.t("unknown") if fact.is_bool and name in self.guards else None)
         self._quiet = False
         self.update()
 
