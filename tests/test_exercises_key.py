@@ -194,3 +194,13 @@ def test_learners_never_see_the_buyers_personal_details(sop):
     tickets = export_tickets(sop, BANK.training_clock)
     assert len(tickets) > 100 and tickets["open"].any()
     assert not set(PERSONAL_COLUMNS) & set(tickets.columns)
+
+
+def test_hours_left_can_be_answered_when_overdue(sop_text):
+    # With a 5-day window SC13 is 40 hours overdue: the key is negative and a learner can give it.
+    short = parse_sop(sop_text.replace("    days: 7\n", "    days: 5\n"))
+    q = BANK.question("ex02.q06")
+    key = answer_key(q, short)
+    assert Decimal(key.answer) == Decimal("-40")
+    assert check(q, "-40", short).correct
+    assert not check(q, "40", short).correct

@@ -46,10 +46,13 @@ def normalize(question: Question, raw: Any) -> Any:
         text = "" if raw is None else str(raw).strip()
         if not text:
             raise AnswerError("choose_first")
+        # A minus sign is an answer, not a typo: hours left are negative once overdue.
+        negative = text.startswith("-")
         try:
-            return to_money(text, "answer")
+            value = to_money(text.removeprefix("-"), "answer")
         except MoneyError:
             raise AnswerError("invalid_number") from None
+        return -value if negative else value
     if form == "choice":
         if raw in (None, ""):
             raise AnswerError("choose_first")
