@@ -1,7 +1,7 @@
 """The printable handout: every step, caution and branch, the flowchart, the numbers, the version.
 
 Everything is read from the SOP; the flowchart is the same SVG builder the
-lessons' decision explorer draws (refundkit.widgets.flowchart), so there is one
+lessons' decision explorer draws (refundkit.flowchart), so there is one
 drawing of the decision table. HTML is laid out for A4 (print stylesheet,
 page footer with version and page numbers); Markdown is for a repository page
 (the flowchart goes next to it as an .svg file).
@@ -95,7 +95,7 @@ def _applies(sop: Sop, caution, h: _Html) -> str:
 
 
 def flowchart(sop: Sop, lang: str) -> str:
-    from ..widgets.flowchart import flowchart_svg
+    from ..flowchart import flowchart_svg
 
     return flowchart_svg(sop, lang)
 

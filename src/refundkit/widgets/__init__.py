@@ -28,7 +28,7 @@ from .calculator import RefundCalculator
 from .checklist import CautionChecklist
 from .deadline import DeadlineClock
 from .explorer import DecisionExplorer
-from .flowchart import flowchart_svg
+from ..flowchart import flowchart_svg
 from .wizard import ProcedureWizard
 
 __all__ = ["CaseBuilder", "LanguageSwitch", "SopWidget", "language_switch", "RefundCalculator", "CautionChecklist",

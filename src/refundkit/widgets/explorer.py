@@ -16,7 +16,7 @@ import ipywidgets as W
 
 from ..engine import NoRuleError, Outcome, case_facts, outcome, why
 from .base import SopWidget, esc, msg, tag, seeds
-from .flowchart import flowchart_svg
+from ..flowchart import flowchart_svg
 
 
 def _to_value(text: str):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ..engine import Outcome, why
-from ..sop import Sop
+from .engine import Outcome, why
+from .sop import Sop
 
 FONT = 13
 COND_W, GATE_W, ACT_W = 300, 170, 250
