@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from .names import normalise_name
+
 APP = "refundkit"
 DB_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 60_000
@@ -162,7 +164,7 @@ class ProgressStore:
             cur = con.execute(
                 "INSERT INTO attempts (learner, exercise, question, answer, correct, sop_version, at, key) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (a.learner.strip(), a.exercise, a.question, json.dumps(a.answer, ensure_ascii=False),
+                (normalise_name(a.learner), a.exercise, a.question, json.dumps(a.answer, ensure_ascii=False),
                  int(bool(a.correct)), a.sop_version, a.at.isoformat(),
                  None if a.key is None else json.dumps(a.key, ensure_ascii=False)),
             )
@@ -175,7 +177,7 @@ class ProgressStore:
             con.executemany(
                 "INSERT INTO attempts (learner, exercise, question, answer, correct, sop_version, at, key) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(a.learner.strip(), a.exercise, a.question, json.dumps(a.answer, ensure_ascii=False),
+                [(normalise_name(a.learner), a.exercise, a.question, json.dumps(a.answer, ensure_ascii=False),
                   int(bool(a.correct)), a.sop_version, a.at.isoformat(),
                   None if a.key is None else json.dumps(a.key, ensure_ascii=False)) for a in attempts],
             )
@@ -210,4 +212,4 @@ class ProgressStore:
     def delete_learner(self, learner: str) -> int:
         """Remove one learner's records (their name is personal data); returns the rows removed."""
         with closing(self.connection()) as con:
-            return con.execute("DELETE FROM attempts WHERE learner = ?", (learner.strip(),)).rowcount
+            return con.execute("DELETE FROM attempts WHERE learner = ?", (normalise_name(learner),)).rowcount

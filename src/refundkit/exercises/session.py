@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..clock import system_now
+from ..names import normalise_name
 from ..progress import Attempt, ProgressStore
 from ..sop import Sop, default_sop
 from .bank import Bank, Question, default_bank
@@ -56,7 +57,7 @@ class Session:
 
     def check(self, question_id: str, answer: Any, lang: str = "zh") -> Feedback:
         """Check and record one answer. Raises AnswerError (nothing recorded) for an unreadable answer."""
-        if not self.learner.strip():
+        if not normalise_name(self.learner):
             raise NameNeeded("learner")
         q = self.bank.question(question_id)
         fb = check(q, answer, self.sop, lang, key=self.key(question_id))
