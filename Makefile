@@ -14,7 +14,7 @@ APP_PORT ?= 8866
 APP_ARGS ?=
 DEPS := pyproject.toml
 
-.PHONY: lab app test venv clean nbdime refresh
+.PHONY: lab trainer app test venv clean nbdime refresh
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,13 +39,27 @@ $(VENV)/.installed-test: $(DEPS) $(VENV)/.installed
 
 venv: $(VENV)/.installed
 
-lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(ROOT_FLAG) $(LAB_ARGS)
+# JupyterLab's defaults for this venv (share/jupyter/lab/settings/overrides.json): Chinese menus
+# (the zh-CN language pack is a dependency), no news or update pop-up. A user's own choice still wins.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_OVERRIDES): tools/jupyterlab_overrides.json | $(BIN)/python
+	mkdir -p $(dir $@)
+	cp $< $@
+
+# Trainees: JupyterLab on notebooks/ only (lessons, and exercises/ inside it); the trainer's answer
+# sheets and dashboard (exercises/trainer/) are outside that root, and there is no terminal.
+lab: $(VENV)/.installed $(LAB_OVERRIDES)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.root_dir=notebooks \
+	  --ServerApp.terminals_enabled=False $(ROOT_FLAG) $(LAB_ARGS)
+
+# The trainer: JupyterLab on the whole kit, opening the workshop dashboard.
+trainer: $(VENV)/.installed $(LAB_OVERRIDES)
+	$(BIN)/jupyter lab exercises/trainer/workshop_dashboard.ipynb --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS)
 
 app: $(VENV)/.installed
 	$(BIN)/python -m refundkit.app --port=$(APP_PORT) $(APP_ARGS)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(LAB_OVERRIDES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Readable notebook diffs and merges in git for this clone (.gitattributes names the driver):

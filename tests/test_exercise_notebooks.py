@@ -51,7 +51,7 @@ def test_notebooks_are_in_step_with_the_question_file(capsys, monkeypatch):
 
 @pytest.mark.parametrize("ex", BANK.exercises, ids=lambda e: e.id)
 def test_learner_notebook_rhythm_and_no_answers(ex, sop):
-    nb = _nb(REPO / "exercises" / f"{ex.notebook}.ipynb")
+    nb = _nb(REPO / "notebooks" / "exercises" / f"{ex.notebook}.ipynb")
     sources = ["".join(c["source"]) for c in nb["cells"]]
     assert "ex.objectives()" in sources[1]  # objectives first
     assert sources[-1] == "ex.key_points()"  # key points last
@@ -66,7 +66,7 @@ def test_learner_notebook_rhythm_and_no_answers(ex, sop):
 
 @pytest.mark.parametrize("ex", BANK.exercises, ids=lambda e: e.id)
 def test_trainer_notebook_shows_every_answer_and_timing(ex, sop):
-    nb = _nb(REPO / "notebooks" / "trainer" / f"exercise_{ex.notebook}.ipynb")
+    nb = _nb(REPO / "exercises" / "trainer" / f"exercise_{ex.notebook}.ipynb")
     text = _outputs(nb)
     assert f"{ex.minutes} {sop.t('minutes', 'zh')}" in text
     for q in BANK.questions_of(ex.id):
@@ -77,13 +77,13 @@ def test_trainer_notebook_shows_every_answer_and_timing(ex, sop):
 
 
 def test_no_machine_paths_in_stored_outputs():
-    for path in [*(REPO / "exercises").glob("*.ipynb"), *(REPO / "notebooks" / "trainer").glob("*.ipynb")]:
+    for path in [*(REPO / "notebooks" / "exercises").glob("*.ipynb"), *(REPO / "exercises" / "trainer").glob("*.ipynb")]:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"/work/|/tmp/|/root/|/home/", text), path.name
 
 
 def test_dashboard_notebook_stores_the_sample_tables(sop):
-    nb = _nb(REPO / "notebooks" / "trainer" / "workshop_dashboard.ipynb")
+    nb = _nb(REPO / "exercises" / "trainer" / "workshop_dashboard.ipynb")
     text = _outputs(nb)
     for word in ("learner", "top_wrong", "rule_behind", "current_version"):
         assert sop.t(word, "zh") in text, word
@@ -106,3 +106,20 @@ def test_readme_says_where_the_names_are_kept_and_how_to_delete_them():
     for needle in ("REFUNDKIT_DB", "refundkit progress path", "refundkit progress reset --yes", "progress.sqlite3",
                    "refundkit progress forget"):
         assert readme.count(needle) >= 2, needle  # in Chinese and in English
+
+
+def test_trainer_guide_names_files_that_exist():
+    guide = (REPO / "exercises" / "TRAINER.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`([\w/]+\.ipynb)`", guide))
+    assert len(paths) > 10
+    # A path is the repository's, or the trainees' view of it (their Lab starts at notebooks/).
+    assert not [p for p in paths if not (REPO / p).is_file() and not (REPO / "notebooks" / p).is_file()]
+
+
+def test_trainee_lab_root_holds_no_trainer_material():
+    """`make lab` serves notebooks/ only: no answer sheet or dashboard may live under it."""
+    assert "--ServerApp.root_dir=notebooks" in (REPO / "Makefile").read_text()
+    for path in (REPO / "notebooks").rglob("*.ipynb"):
+        code = "".join("".join(c["source"]) for c in _nb(path)["cells"] if c["cell_type"] == "code")
+        assert "Solutions(" not in code and "Dashboard" not in code, path.name
+    assert (REPO / "exercises" / "trainer" / "workshop_dashboard.ipynb").is_file()

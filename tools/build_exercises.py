@@ -3,10 +3,12 @@
     python tools/build_exercises.py            # write + execute learner and trainer notebooks
     python tools/build_exercises.py --check    # exit 1 if a notebook's cells differ from the question file
 
-Learner notebooks go to exercises/NN_name.ipynb (widgets, no answers); trainer
-versions to notebooks/trainer/exercise_NN_name.ipynb (answers, explanations,
-timing); the trainer's notebooks/trainer/workshop_dashboard.ipynb. The cells are thin: every text is printed from the question file and
-the SOP at run time, so nbval catches a moved key in the stored outputs.
+Learner notebooks go to notebooks/exercises/NN_name.ipynb (widgets, no answers), inside the
+trainees' JupyterLab (`make lab` serves notebooks/ only); trainer versions to
+exercises/trainer/exercise_NN_name.ipynb (answers, explanations, timing) and the trainer's
+exercises/trainer/workshop_dashboard.ipynb, outside it (`make trainer`). The cells are thin:
+every text is printed from the question file and the SOP at run time, so nbval catches a
+moved key in the stored outputs.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tools"))
 
+LEARNER = REPO / "notebooks" / "exercises"  # inside the trainees' Lab root
+TRAINER = REPO / "exercises" / "trainer"    # outside it: answers and the room's dashboard
 EXPORT_VIEW = 'tickets[["ticket", "product_name", "reason", "open", "action", "after_refund"]].head()'
 IGNORE = "# NBVAL_IGNORE_OUTPUT\n"  # a live widget: nothing to compare
 
@@ -61,7 +65,7 @@ def trainer_cells(ex, questions):
                              f"讲师版:答案、依据和讲解都由SOP和引擎在运行时算出。  \n"
                              f"*Trainer version: answers, rules and explanations are computed from the SOP "
                              f"by the engine when the notebook runs.*\n\n"
-                             f"学员版 / Learner version: `exercises/{ex.notebook}.ipynb`"),
+                             f"学员版 / Learner version: `notebooks/exercises/{ex.notebook}.ipynb`"),
         v4.new_code_cell(f'from refundkit.exercises.solutions import Solutions\n\nsol = Solutions("{ex.id}")\nsol.notes()'),
         v4.new_markdown_cell(
             "**讲师提示 / Trainer notes**\n\n"
@@ -140,9 +144,9 @@ def targets():
     bank = load_bank()
     for ex in bank.exercises:
         qs = bank.questions_of(ex.id)
-        yield REPO / "exercises" / f"{ex.notebook}.ipynb", learner_cells(ex, qs)
-        yield REPO / "notebooks" / "trainer" / f"exercise_{ex.notebook}.ipynb", trainer_cells(ex, qs)
-    yield REPO / "notebooks" / "trainer" / "workshop_dashboard.ipynb", dashboard_cells()
+        yield LEARNER / f"{ex.notebook}.ipynb", learner_cells(ex, qs)
+        yield TRAINER / f"exercise_{ex.notebook}.ipynb", trainer_cells(ex, qs)
+    yield TRAINER / "workshop_dashboard.ipynb", dashboard_cells()
 
 
 def sources(nb) -> list[tuple[str, str]]:
