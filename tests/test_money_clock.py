@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from refundkit.clock import ClockError, deadline, fmt_left, parse_time
+from refundkit.clock import ClockError, deadline, fmt_span, parse_time
 from refundkit.money import MoneyError, fen, fmt, to_money
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -50,11 +50,21 @@ def test_deadline_in_shanghai_from_utc_request():
     assert deadline(req, now - timedelta(days=2), 7, 24, SH).urgency == "on_time"
 
 
-def test_fmt_left_both_languages():
-    assert fmt_left(timedelta(days=2, hours=3, minutes=5)) == "2天3小时5分"
-    assert fmt_left(timedelta(hours=-1), "en") == "-0 d 1 h 0 min"
+def test_fmt_span_both_languages(sop):
+    assert fmt_span(timedelta(days=2, hours=3, minutes=5), sop.t("duration", "zh")) == "2天3小时5分"
+    assert fmt_span(timedelta(hours=-1), sop.t("duration", "en")) == "-0 d 1 h 0 min"
 
 
-def test_fmt_left_wording_comes_from_the_sop(sop):
-    changed = sop.model_copy(update={"ui": {**sop.ui, "duration": type(sop.ui["days"])(zh="{d}日{h}时", en="{d}d{h}h")}})
-    assert fmt_left(timedelta(days=1, hours=2), "zh", changed) == "1日2时"
+def test_fmt_span_takes_its_wording_as_given():
+    assert fmt_span(timedelta(days=1, hours=2), "{d}日{h}时") == "1日2时"
+
+
+def test_window_is_absolute_time_across_daylight_saving():
+    """7 days are 168 hours, also when the clocks change in between (Europe/Berlin, 29 March 2026)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    req = datetime(2026, 3, 25, 10, 0, tzinfo=berlin)        # +01:00
+    dl = deadline(req, datetime(2026, 4, 1, 10, 30, tzinfo=berlin), 7, 24, berlin)
+    utc = timezone.utc  # same-zone subtraction in Python is wall clock; absolute time is in UTC
+    assert dl.due.astimezone(utc) - req.astimezone(utc) == timedelta(hours=168)
+    assert dl.due.isoformat() == "2026-04-01T11:00:00+02:00"   # wall clock moved an hour
+    assert (dl.urgency, dl.hours_left) == ("due_soon", 0.5)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from refundkit.clock import fmt_left
+from refundkit.clock import fmt_span
 from refundkit.widgets import DeadlineClock, LanguageSwitch
 
 
@@ -24,7 +24,7 @@ def test_shows_the_reviewed_deadline_and_band(sop, scenarios, sid):
 def test_moving_now_moves_time_left_and_band(sop):
     clock = DeadlineClock(sop, LanguageSwitch(sop), requested_at="2026-11-13 10:00", now="2026-11-14 10:00")
     window = timedelta(days=sop.window_days)
-    assert fmt_left(window - timedelta(days=1), "zh") in clock.result.value
+    assert fmt_span(window - timedelta(days=1), sop.t("duration", "zh")) in clock.result.value
     assert clock.deadline.urgency == "on_time"
     due = clock.deadline.due
     clock.now.value = f"{due - timedelta(hours=sop.parameters.due_soon_hours - 1):%Y-%m-%d %H:%M}"

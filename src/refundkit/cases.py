@@ -1,4 +1,4 @@
-"""The case model: what a refund request looks like to the engine.
+"""Case layer: what one refund request looks like to the engine (above vocab, money, clock).
 
 Field types are checked here; the allowed values of each fact come from the
 SOP (`facts:`), so `parse_case` checks them against the SOP in use.
@@ -14,22 +14,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .clock import ClockError, parse_time
-from .money import MoneyError, to_money
-
-# Facts a case carries (the SOP's `facts:` must label each, plus the derived ones).
-CASE_FACTS = (
-    "order_state", "request_type", "return_progress", "negotiation", "grounds_to_refuse",
-    "customer_disputes", "platform_intervention", "address_checked", "customer_info_verified",
-)
-
-
-class CaseError(ValueError):
-    """A case that cannot be decided; `field` names the culprit."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(f"{field}: {message}")
+from .clock import parse_time
+from .errors import CaseError, ClockError, MoneyError
+from .money import to_money
+from .vocab import CASE_FACTS
 
 
 class Amounts(BaseModel):

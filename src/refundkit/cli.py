@@ -1,7 +1,8 @@
-"""`refundkit ...`: one entry point; each command lives in refundkit.commands.<name>.
+"""Top layer: `refundkit ...`, one entry point; each command lives in refundkit.commands.<name>.
 
 A user error (bad file, bad field) is one line on stderr and exit 2; nothing
-reaches the terminal as a traceback.
+reaches the terminal as a traceback. The errors live in `refundkit.errors`, so the
+commands never import this module.
 """
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ import argparse
 import importlib
 import sys
 
-from .cases import CaseError
-from .clock import ClockError
-from .money import MoneyError
-from .sop import SopError
+from .errors import USER_ERRORS, UserError  # noqa: F401 - UserError kept importable from here
 
 # Each module has register(subparsers); its parser sets `func(args) -> int`.
 COMMAND_MODULES = [
@@ -21,13 +19,6 @@ COMMAND_MODULES = [
     "refundkit.commands.progress",
     "refundkit.commands.triage",
 ]
-
-
-class UserError(Exception):
-    """A problem with what the user gave us; the message says what to fix."""
-
-
-USER_ERRORS = (UserError, SopError, CaseError, ClockError, MoneyError, FileNotFoundError, PermissionError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,20 +1,29 @@
-"""Deadlines in the SOP's time zone, with "now" always passed in.
+"""Bottom layer: deadlines on absolute time, with "now" always passed in.
 
-Nothing here reads the system clock except `system_now`, which only the
-command line calls; lessons and tests pass a fixed training clock.
+Imports nothing of the kit: the SOP's numbers (window, due-soon band, time zone) and its
+wording (`ui.duration`) come in as arguments. The arithmetic is on integer nanoseconds since
+the epoch, so one case (`deadline`) and a frame of cases (`refundkit.table`) run the same
+functions: a window of 7 days is 7 × 24 hours of absolute time, also across a
+daylight-saving change. Nothing here reads the system clock except `system_now`, which
+only the command line calls; lessons and tests pass a fixed training clock.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone, tzinfo
+
+import numpy as np
+
+from .errors import ClockError
+from .vocab import URGENCY
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NS_PER_US = 1_000
+NS_PER_HOUR = 3_600_000_000_000
+NS_PER_DAY = 24 * NS_PER_HOUR
 
 
-class ClockError(ValueError):
-    """A time that is not an ISO time with a UTC offset."""
-
-
-def parse_time(value: object, field: str = "time", tz: ZoneInfo | None = None) -> datetime:
+def parse_time(value: object, field: str = "time", tz: tzinfo | None = None) -> datetime:
     """Parse an ISO-8601 time; a time without offset is refused unless `tz` is given."""
     if isinstance(value, datetime):
         dt = value
@@ -30,48 +39,74 @@ def parse_time(value: object, field: str = "time", tz: ZoneInfo | None = None) -
     return dt
 
 
-def system_now(tz: ZoneInfo) -> datetime:
+def system_now(tz: tzinfo) -> datetime:
     return datetime.now(tz)
+
+
+def to_ns(dt: datetime) -> int:
+    """An aware time as integer nanoseconds since the epoch (absolute time)."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ClockError(f"{dt.isoformat()}: has no time zone")
+    return (dt - EPOCH) // timedelta(microseconds=1) * NS_PER_US
+
+
+def from_ns(ns: int, tz: tzinfo) -> datetime:
+    """Integer nanoseconds since the epoch as a time in `tz` (to the microsecond)."""
+    return (EPOCH + timedelta(microseconds=int(ns) // NS_PER_US)).astimezone(tz)
+
+
+def due_and_left(requested_ns, now_ns, window_ns):
+    """When the window closes and how much of it is left, both in ns (ints or arrays)."""
+    due = requested_ns + window_ns
+    return due, due - now_ns
+
+
+def urgency_code(left_ns, due_soon_ns: int):
+    """Index into URGENCY: 0 overdue (nothing left), 1 due soon (at most the band), 2 on time."""
+    return np.searchsorted(np.array([0, due_soon_ns], dtype=np.int64), left_ns, side="left")
+
+
+def hours(left_ns):
+    """Hours left as `timedelta.total_seconds() / 3600` computes them (µs, then seconds)."""
+    return (left_ns // NS_PER_US) / 1e6 / 3600
 
 
 @dataclass(frozen=True)
 class Deadline:
     due: datetime
     left: timedelta
-    urgency: str  # "overdue" | "due_soon" | "on_time"
+    urgency: str  # one of vocab.URGENCY: "overdue" | "due_soon" | "on_time"
 
     @property
     def hours_left(self) -> float:
-        return self.left.total_seconds() / 3600
+        return float(hours(self.left // timedelta(microseconds=1) * NS_PER_US))
 
     @property
     def overdue(self) -> bool:
         return self.urgency == "overdue"
 
 
-def deadline(requested_at: datetime, now: datetime, window_days: int, due_soon_hours: int, tz: ZoneInfo) -> Deadline:
-    """When the window closes, how long is left, and how urgent that is."""
-    if now.tzinfo is None:
+def deadline_at(requested_ns: int, now_ns: int, window_ns: int, due_soon_ns: int, tz: tzinfo) -> Deadline:
+    """One case's deadline from absolute times in ns (what the compiled table calls)."""
+    due, left = due_and_left(requested_ns, now_ns, window_ns)
+    return Deadline(due=from_ns(due, tz), left=timedelta(microseconds=int(left) // NS_PER_US),
+                    urgency=URGENCY[int(urgency_code(left, due_soon_ns))])
+
+
+def deadline(requested_at: datetime, now: datetime, window_days: int, due_soon_hours: int, tz: tzinfo) -> Deadline:
+    """When the window closes (in `tz`), how long is left, and how urgent that is."""
+    if now.tzinfo is None or now.utcoffset() is None:
         raise ClockError("now: has no time zone")
-    due = (requested_at + timedelta(days=window_days)).astimezone(tz)
-    left = due - now
-    if left <= timedelta(0):
-        urgency = "overdue"
-    elif left <= timedelta(hours=due_soon_hours):
-        urgency = "due_soon"
-    else:
-        urgency = "on_time"
-    return Deadline(due=due, left=left, urgency=urgency)
+    return deadline_at(to_ns(requested_at), to_ns(now), window_days * NS_PER_DAY, due_soon_hours * NS_PER_HOUR, tz)
 
 
-def fmt_left(left: timedelta, lang: str = "zh", sop=None) -> str:
-    """A span in the SOP's words (ui.duration): '2天3小时5分'; negative reads as overdue by that much."""
-    if sop is None:
-        from .sop import default_sop  # the wording is learner text, so it lives in the SOP
+def fmt_span(left: timedelta, wording: str) -> str:
+    """A span in the given wording (the SOP's `ui.duration`, e.g. '{sign}{d}天{h}小时{m}分').
 
-        sop = default_sop()
+    Negative spans read as overdue by that much: the wording gets sign '-'.
+    """
     sign = "-" if left < timedelta(0) else ""
     total = abs(int(left.total_seconds())) // 60
     d, rem = divmod(total, 24 * 60)
     h, m = divmod(rem, 60)
-    return sop.t("duration", lang).format(sign=sign, d=d, h=h, m=m)
+    return wording.format(sign=sign, d=d, h=h, m=m)

@@ -11,10 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .cases import CASE_FACTS, Amounts, Case
-from .clock import Deadline, deadline, fmt_left
+from .cases import Amounts, Case
+from .clock import Deadline, deadline, fmt_span
+from .errors import NoRuleError
 from .money import fen, fmt
 from .sop import Sop
+from .vocab import CASE_FACTS
 
 SIGN = {"include": 1, "deduct": -1, "ignore": 0}
 
@@ -135,10 +137,6 @@ def check_cautions(sop: Sop, action: str, facts: dict[str, Any]) -> tuple[Cautio
     return tuple(out)
 
 
-class NoRuleError(ValueError):
-    """The SOP's decision table has no rule for these facts."""
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What the rules and cautions make of a set of facts (no money, no clock)."""
@@ -216,7 +214,7 @@ def explain(decision: Decision, sop: Sop, lang: str = "zh") -> str:
     if decision.refund.fee:
         out.append(f"  {t('fee')}: {fmt(decision.refund.fee)}")
     dl = decision.deadline
-    out.append(f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_left(dl.left, lang, sop)}) [C1]")
+    out.append(f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_span(dl.left, t('duration'))}) [C1]")
     if dl.overdue:
         out.append(f"  {sop.parameters.handling_window.at_deadline(lang)}")
     elif dl.urgency == "due_soon":

@@ -1,13 +1,11 @@
-"""Money as Decimal, exact to the fen (分, 0.01 yuan)."""
+"""Bottom layer: money as Decimal, exact to the fen (分, 0.01 yuan). Imports nothing of the kit but its errors."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .errors import MoneyError
+
 FEN = Decimal("0.01")
-
-
-class MoneyError(ValueError):
-    """An amount that is not a non-negative number of yuan."""
 
 
 def to_money(value: object, field: str = "amount") -> Decimal:

@@ -11,33 +11,18 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .errors import SopError
+from .vocab import AMOUNT_FIELDS, DERIVED_FACTS, KNOWN_FACTS, LANGS
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_ROOT.parent.parent
 DEFAULT_SOP_PATH = REPO_ROOT / "sop" / "refund_sop.yaml"
-
-LANGS = ("zh", "en")
-# Facts the engine computes itself rather than reading from a case.
-DERIVED_FACTS = {"overdue", "balance_sufficient"}
-# Amount fields a case carries; SOP amount components must name these.
-AMOUNT_FIELDS = ("goods", "shipping", "coupon", "discount")
-
-
-class SopError(Exception):
-    """An SOP file that cannot be used; `problems` holds one line per defect."""
-
-    def __init__(self, path: str | Path, problems: list[str]):
-        self.path = str(path)
-        self.problems = problems
-        super().__init__(f"{self.path}: " + "; ".join(problems))
-
-    def __str__(self) -> str:
-        return "\n".join(self.problems)
 
 
 class _Strict(BaseModel):
@@ -370,15 +355,21 @@ def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
                     msg = f"missing translation ({loc[-1]})"
             problems.append(f"{path}:{line or '?'}: {_fmt_loc(loc)}: {msg}")
         raise SopError(path, problems) from None
-    found = cross_check(sop)
+    found = cross_check(sop, KNOWN_FACTS, DERIVED_FACTS)
     if found:
         located = _line_map(text)
         raise SopError(path, [f"{path}:{located.line(loc) or '?'}: {_fmt_loc(loc)}: {msg}" for loc, msg in found])
     return sop
 
 
-def cross_check(sop: Sop) -> list[tuple[tuple, str]]:
-    """Every reference between parts of the SOP must resolve: (path, problem) pairs."""
+def cross_check(sop: Sop, known_facts: Iterable[str] = KNOWN_FACTS,
+                derived_facts: Iterable[str] = DERIVED_FACTS) -> list[tuple[tuple, str]]:
+    """Every reference between parts of the SOP must resolve: (path, problem) pairs.
+
+    `known_facts` are the facts the engine can supply (a case's and the derived ones,
+    `refundkit.vocab`); the SOP must label exactly these. `derived_facts` must be yes/no.
+    """
+    derived = set(derived_facts)
     out: list[tuple[tuple, str]] = []
     sections = set(sop.section_by_id)
     actions = set(sop.action_by_id)
@@ -417,13 +408,11 @@ def cross_check(sop: Sop) -> list[tuple[tuple, str]]:
     for i, m in enumerate(p.methods):
         seeds_ok(("parameters", "methods", i), m.seed)
 
-    from .cases import CASE_FACTS  # the facts a case can carry
-
-    known = set(CASE_FACTS) | DERIVED_FACTS
+    known = set(known_facts)
     for name, fact in sop.facts.items():
         if name not in known:
             out.append((("facts", name), f"unknown fact {name!r}: the engine knows {', '.join(sorted(known))}"))
-        if name in DERIVED_FACTS and not fact.is_bool:
+        if name in derived and not fact.is_bool:
             out.append((("facts", name, "values"), "a derived fact must have values true and false"))
     for name in known - set(sop.facts):
         out.append((("facts",), f"fact {name!r} is missing (every fact needs labels in Chinese and English)"))

@@ -1,1 +1,1 @@
-"""Command-line commands, one module each (see refundkit.cli)."""
+"""Command-line commands, one module each (see refundkit.cli); errors come from refundkit.errors."""

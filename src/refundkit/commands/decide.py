@@ -5,7 +5,7 @@ import json
 
 from ..cases import case_schema, read_case_file
 from ..clock import parse_time, system_now
-from ..cli import UserError
+from ..errors import UserError
 from ..engine import decide, explain
 from ..sop import load_sop, sop_path
 

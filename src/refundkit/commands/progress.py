@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..cli import UserError
+from ..errors import UserError
 from ..progress import ProgressError, ProgressStore, default_db_path
 
 TABLES = ("grid", "progress", "most_missed", "outdated", "attempts")

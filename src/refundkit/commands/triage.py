@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ..cli import UserError
+from ..errors import UserError
 from ..clock import parse_time, system_now
 from ..sop import load_sop, sop_path
 

@@ -11,7 +11,7 @@ so the stored outputs of the trainer notebooks fail nbval when a key moves.
 from __future__ import annotations
 
 from ..cases import parse_case
-from ..clock import fmt_left
+from ..clock import fmt_span
 from ..engine import decide
 from ..money import fmt
 from ..sop import LANGS, Sop, default_sop
@@ -65,7 +65,7 @@ class Solutions:
         sop, t = self.sop, lambda k: self.sop.t(k, lang)
         if q.kind == "amount" and q.ask == "hours_left":
             dl = d.deadline
-            return [f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_left(dl.left, lang)}) [C1]"]
+            return [f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_span(dl.left, t('duration'))}) [C1]"]
         if q.kind == "amount":
             comps = {c.id: c for c in sop.parameters.amount.components}
             sign = {"include": "+", "deduct": "−", "ignore": "·"}

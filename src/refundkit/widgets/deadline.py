@@ -15,7 +15,7 @@ from datetime import datetime
 
 import ipywidgets as W
 
-from ..clock import ClockError, Deadline, deadline, fmt_left, parse_time
+from ..clock import ClockError, Deadline, deadline, fmt_span, parse_time
 from .base import SopWidget, esc, msg, tag
 
 BAR_STYLE = {"on_time": "success", "due_soon": "warning", "overdue": "danger"}
@@ -91,7 +91,7 @@ class DeadlineClock(SopWidget):
         lines = [
             f'<b>{esc(self.t("deadline"))}</b>: <span class="rk-due">{_show(dl.due)}</span> '
             f'({p.handling_window.days} {esc(self.t("days"))}) {tag("C1")}',
-            f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(fmt_left(dl.left, lang))}</span> {band}',
+            f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(fmt_span(dl.left, self.t("duration")))}</span> {band}',
             f'<b>{esc(self.t("at_deadline"))}</b>: {esc(p.handling_window.at_deadline(lang))}',
         ]
         if dl.urgency != "on_time":
