@@ -8,6 +8,8 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
+# `make test` runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 # The trainee app (Voila); opens the browser like `make lab`. A server or a training room:
 # make app APP_PORT=8870 APP_ARGS="--no-browser --Voila.ip=0.0.0.0"
 APP_PORT ?= 8866
@@ -60,7 +62,7 @@ app: $(VENV)/.installed
 	$(BIN)/python -m refundkit.app --port=$(APP_PORT) $(APP_ARGS)
 
 test: $(VENV)/.installed-test $(LAB_OVERRIDES)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Readable notebook diffs and merges in git for this clone (.gitattributes names the driver):
 # installs nbdime into the venv and points git at it by absolute path, so no activated venv is needed.

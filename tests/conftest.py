@@ -1,4 +1,10 @@
-"""Shared fixtures: the shipped SOP, the scenario bank and the training clock."""
+"""Shared fixtures: the shipped SOP, the scenario bank and the training clock.
+
+Also how `make test` spreads the suite over the cores (pytest-xdist, `--dist loadfile`):
+a test file, or a notebook with all its cells, runs on one worker; a folder under tests/
+(tests/browser/ ...) runs whole on one worker, so its session fixtures - the servers and
+the browser - start once per run.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,3 +31,29 @@ def scenarios(sop):
 @pytest.fixture(scope="session")
 def sop_text() -> str:
     return DEFAULT_SOP_PATH.read_text(encoding="utf-8")
+
+
+def work_unit(nodeid: str) -> str:
+    """What one worker runs together: a folder under tests/, else the file (a notebook with its cells)."""
+    path = nodeid.split("::", 1)[0]
+    parts = path.split("/")
+    if len(parts) > 2 and parts[0] == "tests":
+        return "/".join(parts[:2])
+    return path
+
+
+try:
+    from xdist.scheduler import LoadFileScheduling
+except ImportError:  # plain pytest: nothing to schedule
+    LoadFileScheduling = None
+
+if LoadFileScheduling is not None:
+    class FolderOrFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") == "loadfile":
+            return FolderOrFileScheduling(config, log)
+        return None
