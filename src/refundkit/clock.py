@@ -22,6 +22,8 @@ NS_PER_US = 1_000
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_DAY = 24 * NS_PER_HOUR
 
+from .typed_input import InputError, moment
+
 
 def parse_time(value: object, field: str = "time", tz: tzinfo | None = None) -> datetime:
     """Parse an ISO-8601 time; a time without offset is refused unless `tz` is given."""
@@ -29,8 +31,8 @@ def parse_time(value: object, field: str = "time", tz: tzinfo | None = None) -> 
         dt = value
     else:
         try:
-            dt = datetime.fromisoformat(str(value).strip())
-        except ValueError:
+            dt = moment(value)  # ISO, and the spellings people type (2026/11/20 10:00, full-width digits)
+        except InputError:
             raise ClockError(f"{field}: expected an ISO time such as 2026-11-20T10:00:00+08:00, got {value!r}") from None
     if dt.tzinfo is None or dt.utcoffset() is None:
         if tz is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import MoneyError
+from .typed_input import InputError, number_text
 
 FEN = Decimal("0.01")
 
@@ -17,10 +18,10 @@ def to_money(value: object, field: str = "amount") -> Decimal:
     if isinstance(value, bool) or value is None:
         raise MoneyError(f"{field}: expected an amount in yuan such as 12.50, got {value!r}")
     text = repr(value) if isinstance(value, float) else str(value)
-    text = text.strip().replace(",", "").replace("¥", "").replace("￥", "")
     try:
+        text = number_text(text)  # full-width, ¥/元 and commas as people type them; no 1e9, inf or nan
         amount = Decimal(text)
-    except InvalidOperation:
+    except (InputError, InvalidOperation):
         raise MoneyError(f"{field}: expected an amount in yuan such as 12.50, got {value!r}") from None
     if not amount.is_finite():
         raise MoneyError(f"{field}: expected a finite amount, got {value!r}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..money import MoneyError, to_money
+from ..typed_input import InputError, amount, plain
 from ..sop import Sop
 from .bank import Question
 from .key import Key, answer_key, answer_words, plain, rule_text
@@ -43,14 +43,14 @@ def normalize(question: Question, raw: Any) -> Any:
     """The learner's raw widget value as a comparable answer, or AnswerError."""
     form = question.form
     if form == "number":
-        text = "" if raw is None else str(raw).strip()
+        text = plain(raw)  # full-width "２１５．１０" reads as 215.10 (refundkit.typed_input)
         if not text:
             raise AnswerError("choose_first")
         # A minus sign is an answer, not a typo: hours left are negative once overdue.
         negative = text.startswith("-")
         try:
-            value = to_money(text.removeprefix("-"), "answer")
-        except MoneyError:
+            value = amount(text.removeprefix("-"))
+        except InputError:
             raise AnswerError("invalid_number") from None
         return -value if negative else value
     if form == "choice":

@@ -11,6 +11,7 @@ from html import escape
 import ipywidgets as W
 
 from ..sop import LANGS, Sop, default_sop
+from ..typed_input import InputError, moment
 
 
 class LanguageSwitch(W.ToggleButtons):
@@ -59,6 +60,24 @@ class SopWidget(W.VBox):
 
     def render(self) -> None:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
+
+
+def input_message(sop: Sop, key: str, lang: str) -> str:
+    """The words for a refused input (a `typed_input.InputError` key); above the SOP's
+    amount limit, the SOP's own sentence with the limit in it."""
+    limit = getattr(sop.parameters, "amount_limit", None)
+    if key == "err_too_large" and limit is not None:
+        return limit.refused(lang).format(max=f"{limit.max_yuan:,.2f}")
+    return sop.t(key, lang)
+
+
+def typed_time(text: str, tz, today):
+    """(aware datetime, None) or (None, ui key) for a typed time; `today` fills a missing date."""
+    try:
+        dt = moment(text, today=today)
+    except InputError as exc:
+        return None, exc.key
+    return (dt if dt.tzinfo else dt.replace(tzinfo=tz)), None
 
 
 def esc(text: object) -> str:

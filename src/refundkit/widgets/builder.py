@@ -18,8 +18,7 @@ from datetime import datetime
 import ipywidgets as W
 
 from ..cases import CASE_FACTS, CaseError, parse_case
-from ..clock import ClockError, parse_time
-from .base import SopWidget, esc, msg
+from .base import SopWidget, esc, input_message, msg, typed_time
 from .calculator import RefundCalculator, money_problem
 from .explorer import _to_text, _to_value, relabel
 from .wizard import ProcedureWizard
@@ -89,20 +88,21 @@ class CaseBuilder(SopWidget):
             self.message.value = "<br>".join(f"{esc(c(self.lang))}: {calc.errors[c.id].value}"
                                              for c in calc.components if calc.errors[c.id].value)
             return None
-        try:
-            requested = parse_time(self.requested.value.strip().replace("T", " "), "requested_at", self.sop.tz)
-        except ClockError:
-            self.message.value = msg(self.t("err_time"), "error")
-            return None
-        balance, problem = money_problem(self.balance.value) if self.balance.value.strip() else (None, None)
+        requested, problem = typed_time(self.requested.value, self.sop.tz, self.now.date())
+        if problem is None and requested > self.now:
+            problem = "err_future"
         if problem:
-            self.message.value = msg(f'{self.t("merchant_balance")}: {self.t(problem)}', "error")
+            self.message.value = msg(f'{self.t("requested_at")}: {self.t(problem)}', "error")
+            return None
+        balance, problem = money_problem(self.balance.value, self.sop) if self.balance.value.strip() else (None, None)
+        if problem:
+            self.message.value = msg(f'{self.t("merchant_balance")}: {input_message(self.sop, problem, self.lang)}', "error")
             return None
         data = {name: _to_value(dd.value) for name, dd in self.controls.items()}
         data.update(
             requested_at=requested.isoformat(), refund_method=calc.method.value, reason=self.reason.value,
             merchant_balance=None if balance is None else str(balance),
-            amounts={k: f.value.strip() or "0" for k, f in calc.fields.items()},
+            amounts={k: str(money_problem(f.value, self.sop)[0]) for k, f in calc.fields.items()},
         )
         return data
 

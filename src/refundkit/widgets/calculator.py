@@ -12,32 +12,33 @@ input and lays out the answer.
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import ipywidgets as W
 
 from ..cases import Amounts
 from ..engine import Refund, compute_refund
-from ..money import FEN, fmt
-from .base import SopWidget, esc, msg, tag
+from ..money import fmt
+from ..typed_input import InputError, amount
+from .base import SopWidget, esc, input_message, msg, tag
 
 
-def money_problem(text: str) -> tuple[Decimal | None, str | None]:
-    """(amount, None) or (None, ui key of the message) for one typed amount."""
-    raw = (text or "").strip().replace(",", "").replace("¥", "").replace("￥", "")
-    if raw == "":
-        return Decimal("0.00"), None
+def money_problem(text: str, sop=None) -> tuple[Decimal | None, str | None]:
+    """(amount, None) or (None, ui key of the message) for one typed amount (blank = 0.00).
+
+    Read by `refundkit.typed_input`, as everywhere in the kit: full-width digits, ¥, 元 and
+    commas are fine; 1e9 is not a number here; an amount above the SOP's limit is refused.
+    """
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return None, "err_not_number"
-    if not value.is_finite():
-        return None, "err_not_number"
-    if value < 0:
-        return None, "err_negative"
-    if value != value.quantize(FEN):
-        return None, "err_fen"
-    return value.quantize(FEN), None
+        return amount(text, maximum=amount_limit(sop), blank=Decimal("0.00")), None
+    except InputError as exc:
+        return None, exc.key
+
+
+def amount_limit(sop) -> Decimal | None:
+    """The SOP's largest believable amount (parameters.amount_limit), when it sets one."""
+    limit = getattr(getattr(sop, "parameters", None), "amount_limit", None)
+    return getattr(limit, "max_yuan", None)
 
 
 class RefundCalculator(SopWidget):
@@ -87,9 +88,10 @@ class RefundCalculator(SopWidget):
     def update(self) -> None:
         if self.method.value is None:
             return
+        lang = self.lang
         values, problems = {}, {}
         for comp in self.components:
-            values[comp.id], problems[comp.id] = money_problem(self.fields[comp.id].value)
+            values[comp.id], problems[comp.id] = money_problem(self.fields[comp.id].value, self.sop)
         if not problems.get("goods") and not problems.get("coupon") and values["coupon"] > values["goods"]:
             problems["coupon"] = "err_coupon_above_price"
         elif (not any(problems.get(k) for k in ("goods", "coupon", "discount"))
@@ -97,7 +99,7 @@ class RefundCalculator(SopWidget):
             problems["discount"] = "err_deductions_above_price"
         for comp in self.components:
             key = problems.get(comp.id)
-            self.errors[comp.id].value = msg(self.t(key), "error") if key else ""
+            self.errors[comp.id].value = msg(input_message(self.sop, key, lang), "error") if key else ""
         if any(problems.values()):
             self.refund = None
             self.result.value = ""

@@ -1,7 +1,9 @@
 """Deadline clock: request time and "now" in; deadline, time left, what happens at the end.
 
 Python API:
-  clock.requested   Text: request time, "YYYY-MM-DD HH:MM" in the SOP's time zone (CSS `rk-requested`)
+  clock.requested   Text: request time in the SOP's time zone, as people type it ("2026-11-20 10:00",
+                    "2026/11/20 10:00", "11月20日 10:00", "9:30" = on the clock's day; see `refundkit.typed_input`);
+                    a time after "now" is refused (CSS `rk-requested`)
   clock.now         Text: the clock to read it at; lessons pass the fixed training clock (CSS `rk-now`)
   clock.errors      {"requested"|"now": HTML} message next to a field (CSS `rk-field-error`)
   clock.bar         FloatProgress: share of the window used; bar_style success / warning / danger
@@ -15,8 +17,8 @@ from datetime import datetime
 
 import ipywidgets as W
 
-from ..clock import ClockError, Deadline, deadline, fmt_span, parse_time
-from .base import SopWidget, esc, msg, tag
+from ..clock import Deadline, deadline, fmt_span
+from .base import SopWidget, esc, msg, tag, typed_time
 
 BAR_STYLE = {"on_time": "success", "due_soon": "warning", "overdue": "danger"}
 BAND_COLOR = {"on_time": "#1a7f37", "due_soon": "#b26a00", "overdue": "#c62828"}
@@ -33,6 +35,9 @@ class DeadlineClock(SopWidget):
         super().__init__(sop, lang)
         tz = self.sop.tz
         as_text = lambda v: _show(v.astimezone(tz)) if isinstance(v, datetime) else str(v)  # noqa: E731
+        # "9:30" or "11月20日 10:00" is read on the day of the clock the widget was given.
+        self.today = typed_time(as_text(now), tz, None)[0]
+        self.today = self.today.date() if self.today else None
         self.requested = W.Text(value=as_text(requested_at), placeholder="2026-11-20 10:00",
                                 style={"description_width": "8em"})
         self.requested.add_class("rk-requested")
@@ -58,20 +63,18 @@ class DeadlineClock(SopWidget):
         self.bar.description = self.t("elapsed")
         self.update()
 
-    def _parse(self, name: str) -> datetime | None:
-        text = getattr(self, name).value.strip().replace("T", " ")
-        try:
-            if not text:
-                raise ClockError(name)
-            value = parse_time(text, name, self.sop.tz)
-        except ClockError:
-            self.errors[name].value = msg(self.t("err_time"), "error")
-            return None
-        self.errors[name].value = ""
+    def _parse(self, name: str, today) -> datetime | None:
+        value, problem = typed_time(getattr(self, name).value, self.sop.tz, today)
+        self.errors[name].value = msg(self.t(problem), "error") if problem else ""
         return value
 
     def update(self) -> None:
-        requested, now = self._parse("requested"), self._parse("now")
+        now = self._parse("now", self.today)
+        requested = self._parse("requested", now.date() if now else self.today)
+        if requested is not None and now is not None and requested > now:
+            # A request from the future is a typo; its "time left" would exceed the window.
+            self.errors["requested"].value = msg(self.t("err_future"), "error")
+            requested = None
         if requested is None or now is None:
             self.deadline = None
             self.result.value = ""

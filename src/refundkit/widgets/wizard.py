@@ -30,7 +30,7 @@ import ipywidgets as W
 
 from ..engine import decide, why
 from ..money import fmt
-from .base import SopWidget, esc, msg, tag, seeds
+from .base import SopWidget, esc, input_message, msg, tag, seeds
 from .calculator import money_problem
 from .checklist import CautionChecklist
 
@@ -204,9 +204,11 @@ class ProcedureWizard(SopWidget):
     def _check(self, _b=None) -> None:
         kind = self.kind
         if kind == "amount":
-            value, problem = money_problem(self.amount.value)
+            if not self.amount.value.strip():
+                return
+            value, problem = money_problem(self.amount.value, self.sop)
             if problem:
-                self._feedback = lambda lang: msg(self.sop.t(problem, lang), "error")
+                self._feedback = lambda lang: msg(input_message(self.sop, problem, lang), "error")
                 self.render()
                 return
         else:
