@@ -106,7 +106,7 @@ def demo_workshop(store: ProgressStore, sop: Sop | None = None, bank: Bank | Non
                 for raw in tries:
                     fb = check(q, raw, sop, key=key)
                     when += timedelta(seconds=rng.randint(20, 150))
-                    attempts.append(Attempt(name, ex.id, q.id, fb.answer, fb.correct, version, when, key.plain()))
+                    attempts.append(Attempt(name, ex.id, q.id, fb.answer, fb.correct, version, when, key.plain(), demo=True))
             at += timedelta(minutes=ex.minutes)
     store.record_many(attempts)
     return len(attempts)

@@ -5,18 +5,24 @@
     print(s.report("zh"))                            # score and the SOP ids to revisit
 
 The widgets are a face over this; the concurrency test drives it directly.
+The learner is the login name when the kit runs behind JupyterHub
+(`$REFUNDKIT_LEARNER`, set by the hub's spawner), else the name typed.
+A check the record cannot take (a broken file, the database away) still gets
+its feedback; the attempt waits in `unsaved`, is written with the next check
+that can be, and `save_error` says why for the widget to show.
 The score counts questions right at the first try; a question missed first and
 put right later is done, but its SOP ids stay on the list to revisit.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
 from ..clock import system_now
 from ..names import normalise_name
-from ..progress import Attempt, ProgressStore
+from ..progress import Attempt, ProgressError, ProgressStore
 from ..sop import Sop, default_sop
 from .bank import Bank, Question, default_bank
 from .check import Feedback, check
@@ -38,7 +44,7 @@ class QuestionState:
 @dataclass
 class Session:
     exercise: str
-    learner: str = ""
+    learner: str = field(default_factory=lambda: os.environ.get("REFUNDKIT_LEARNER", ""))
     sop: Sop = field(default_factory=default_sop)
     bank: Bank = field(default_factory=default_bank)
     store: ProgressStore | None = None          # None: the default database, opened on the first check
@@ -49,6 +55,8 @@ class Session:
         self.questions: list[Question] = self.bank.questions_of(self.exercise)
         self.state: dict[str, QuestionState] = {q.id: QuestionState() for q in self.questions}
         self._keys: dict[str, Key] = {}
+        self.unsaved: list[Attempt] = []     # checked, not yet in the record (kept for the next try)
+        self.save_error: str | None = None   # why the last check could not be recorded, in one line
 
     def key(self, question_id: str) -> Key:
         if question_id not in self._keys:
@@ -65,8 +73,8 @@ class Session:
             store = self.store or ProgressStore()
             self.store = store
             at = self.clock() if self.clock else system_now(self.sop.tz)
-            store.record(Attempt(self.learner, self.exercise, q.id, fb.answer, fb.correct,
-                                 self.sop.version, at, fb.key.plain()))
+            self._save(store, Attempt(self.learner, self.exercise, q.id, fb.answer, fb.correct,
+                                      self.sop.version, at, fb.key.plain()))
         st = self.state[q.id]
         st.tries += 1
         if st.first_right is None:
@@ -76,6 +84,20 @@ class Session:
         else:
             st.revisit = tuple(dict.fromkeys(st.revisit + fb.revisit))
         return fb
+
+    def _save(self, store: ProgressStore, attempt: Attempt) -> None:
+        """Record this check and any kept from before, in one transaction; on failure keep them all."""
+        batch = self.unsaved + [attempt]
+        try:
+            if len(batch) == 1:
+                store.record(attempt)
+            else:
+                store.record_many(batch)
+        except ProgressError as exc:
+            self.unsaved, self.save_error = batch, str(exc)
+            store.note_problem(attempt.learner, str(exc), attempt.at)
+            return
+        self.unsaved, self.save_error = [], None
 
     # -- the end of the notebook -------------------------------------------
     def score(self) -> tuple[int, int]:
