@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,11 @@ from refundkit.scenarios import check as check_scenario
 from refundkit.sop import DEFAULT_SOP_PATH, parse_sop
 
 CHANGELOG = DEFAULT_SOP_PATH.parent / "CHANGELOG.md"
+# The shipped version and the ones a test bumps to, so the tests hold across real SOP releases.
+V0 = re.search(r'^version: "([^"]+)"', DEFAULT_SOP_PATH.read_text(encoding="utf-8"), re.M).group(1)
+_MAJOR, _MINOR, _ = map(int, V0.split("."))
+V1 = f"{_MAJOR}.{_MINOR + 1}.0"
+LOWER = f"{_MAJOR}.{_MINOR}.9"  # above V0 in patch, below V1
 
 
 def edit(text: str, *pairs: tuple[str, str]) -> str:
@@ -24,8 +30,8 @@ def edit(text: str, *pairs: tuple[str, str]) -> str:
     return text
 
 
-def window(text: str, days: int = 2, version: str = "1.1.0") -> str:
-    return edit(text, ("    days: 7\n", f"    days: {days}\n"), ('version: "1.0.0"', f'version: "{version}"'))
+def window(text: str, days: int = 2, version: str = V1) -> str:
+    return edit(text, ("    days: 7\n", f"    days: {days}\n"), (f'version: "{V0}"', f'version: "{version}"'))
 
 
 def without_c6(text: str) -> str:
@@ -33,7 +39,7 @@ def without_c6(text: str) -> str:
     start = text.index("  - id: C6\n")
     end = text.index("\n\n", start)
     text = text[:start] + text[end + 1:]
-    return edit(text, ('  - {id: S14, zh: "十四、注意事项6", en: "14. Caution 6"}\n', ""), ('version: "1.0.0"', 'version: "1.1.0"'))
+    return edit(text, ('  - {id: S14, zh: "十四、注意事项6", en: "14. Caution 6"}\n', ""), (f'version: "{V0}"', f'version: "{V1}"'))
 
 
 @pytest.fixture
@@ -71,7 +77,7 @@ def test_diff_in_both_languages(sop_text, write, capsys):
     rc, out, _ = run(capsys, "sop", "diff", str(DEFAULT_SOP_PATH), str(new), "--lang", "en")
     assert rc == 0
     assert "removed: C6 Keep account details and payment password safe" in out
-    assert "removed: S14 14. Caution 6" in out and "1.0.0 (2026-11-27) → 1.1.0" in out
+    assert "removed: S14 14. Caution 6" in out and f"{V0} (2026-11-27) → {V1}" in out
     rc, out, _ = run(capsys, "sop", "diff", str(DEFAULT_SOP_PATH), str(new), "--format", "md")
     assert "## 注意事项" in out and "- **删除** C6 保护账户信息和支付密码" in out
 
@@ -102,15 +108,15 @@ def repo(tmp_path, sop_text):
 def test_diff_against_git_revisions(repo, sop_text, capsys, monkeypatch):
     sop_file = repo / "sop" / "refund_sop.yaml"
     git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "1.0.0")
+    git(repo, "commit", "-qm", V0)
     sop_file.write_text(window(sop_text), encoding="utf-8")
-    git(repo, "commit", "-qam", "1.1.0")
+    git(repo, "commit", "-qam", V1)
     monkeypatch.chdir(repo)
     for args in (["HEAD~1", "sop/refund_sop.yaml"], ["--since", "HEAD~1", "sop/refund_sop.yaml"],
                  ["HEAD~1:sop/refund_sop.yaml", "sop/refund_sop.yaml"]):
         rc, out, err = run(capsys, "sop", "diff", *args, "--lang", "en")
         assert rc == 0, err
-        assert "days: 7" in out and "→ 2" in out and "1.0.0 (2026-11-27) → 1.1.0" in out
+        assert "days: 7" in out and "→ 2" in out and f"{V0} (2026-11-27) → {V1}" in out
     rc, out, _ = run(capsys, "sop", "diff", "HEAD", "sop/refund_sop.yaml", "--lang", "en")
     assert out.strip().endswith("No changes.")
 
@@ -124,7 +130,7 @@ def test_check_without_git_history_still_checks(repo, capsys):
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "first")
     rc, out, err = run(capsys, "sop", "check", str(sop_file))
-    assert rc == 0 and "has no earlier revision" in err and out.startswith("SOP 1.0.0")
+    assert rc == 0 and "has no earlier revision" in err and out.startswith(f"SOP {V0}")
     shutil.rmtree(repo / ".git")
     rc, out, err = run(capsys, "sop", "check", str(sop_file))
     assert rc == 0 and "not in a git repository" in err
@@ -133,29 +139,29 @@ def test_check_without_git_history_still_checks(repo, capsys):
 def test_check_refuses_changed_content_with_the_same_version(repo, sop_text, capsys):
     sop_file = repo / "sop" / "refund_sop.yaml"
     git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "1.0.0")
+    git(repo, "commit", "-qm", V0)
     sop_file.write_text(edit(sop_text, ("    days: 7\n", "    days: 2\n")), encoding="utf-8")
     rc, _, err = run(capsys, "sop", "check", str(sop_file))
     assert rc == 1
-    assert "the content changed since HEAD:sop/refund_sop.yaml but the version is still 1.0.0" in err
+    assert f"the content changed since HEAD:sop/refund_sop.yaml but the version is still {V0}" in err
     # Committing the change does not hide it: the previous revision is the one before the last change.
     git(repo, "commit", "-qam", "window without a bump")
     rc, _, err = run(capsys, "sop", "check", str(sop_file))
-    assert rc == 1 and "but the version is still 1.0.0" in err
+    assert rc == 1 and f"but the version is still {V0}" in err
     # A higher version needs its changelog entry.
     sop_file.write_text(window(sop_text), encoding="utf-8")
     rc, _, err = run(capsys, "sop", "check", str(sop_file))
-    assert rc == 1 and "CHANGELOG.md: no entry for version 1.1.0" in err
+    assert rc == 1 and f"CHANGELOG.md: no entry for version {V1}" in err
     with open(repo / "sop" / "CHANGELOG.md", "a", encoding="utf-8") as f:
-        f.write("\n## 1.1.0\n\n- 处理期限改为2天。/ The window is 2 days.\n")
+        f.write(f"\n## {V1}\n\n- 处理期限改为2天。/ The window is 2 days.\n")
     rc, out, err = run(capsys, "sop", "check", str(sop_file))
     assert rc == 0, err
     assert "window 2 days" in out
     # Going backwards is refused; layout, comments and interface words need no bump.
-    git(repo, "commit", "-qam", "1.1.0")
-    sop_file.write_text(window(sop_text, version="1.0.9"), encoding="utf-8")
+    git(repo, "commit", "-qam", V1)
+    sop_file.write_text(window(sop_text, version=LOWER), encoding="utf-8")
     rc, _, err = run(capsys, "sop", "check", str(sop_file))
-    assert rc == 1 and "1.0.9 is lower than 1.1.0" in err
+    assert rc == 1 and f"{LOWER} is lower than {V1}" in err
     relaid = window(sop_text).replace("# The decision table", "# 决策表 / The decision table")
     relaid = relaid.replace('yuan: {zh: "元", en: "yuan"}', 'yuan: {zh: "元", en: "CNY"}')
     sop_file.write_text(relaid, encoding="utf-8")
@@ -174,15 +180,15 @@ def test_check_reports_dangling_references(repo, sop_text, capsys):
                                                                        "nbformat": 4, "nbformat_minor": 5}))
     sop_file = repo / "sop" / "refund_sop.yaml"
     git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "1.0.0")
+    git(repo, "commit", "-qm", V0)
     sop_file.write_text(without_c6(sop_text), encoding="utf-8")
     with open(repo / "sop" / "CHANGELOG.md", "a", encoding="utf-8") as f:
-        f.write("\n## 1.1.0\n\n- 删除C6 / C6 removed\n")
+        f.write(f"\n## {V1}\n\n- 删除C6 / C6 removed\n")
     rc, _, err = run(capsys, "sop", "check", str(sop_file))
     assert rc == 1
     lines = err.strip().splitlines()
-    assert "notebooks/06_cautions.ipynb: cell 1: 'C6' is not an id of SOP 1.1.0 (removed or renamed?)" in lines
-    assert "data/scenarios.yaml: SC01 expected.cautions: 'C6' is not an id of SOP 1.1.0 (removed or renamed?)" in lines
+    assert f"notebooks/06_cautions.ipynb: cell 1: 'C6' is not an id of SOP {V1} (removed or renamed?)" in lines
+    assert f"data/scenarios.yaml: SC01 expected.cautions: 'C6' is not an id of SOP {V1} (removed or renamed?)" in lines
     assert not any("'C1'" in line or "'zh'" in line for line in lines)
 
 
@@ -195,7 +201,7 @@ def test_shipped_sop_passes_the_whole_gate(capsys):
 
 def test_impact_lists_the_scenarios_the_suite_would_fail(sop, scenarios, sop_text, write, capsys):
     text = edit(sop_text, ("      - id: coupon\n        treatment: deduct\n", "      - id: coupon\n        treatment: ignore\n"),
-                ('version: "1.0.0"', 'version: "1.1.0"'))
+                (f'version: "{V0}"', f'version: "{V1}"'))
     new = parse_sop(text)
     failing = {s.id for s in scenarios if check_scenario(s, new)}
     assert failing  # the change moves some outcomes
@@ -216,7 +222,7 @@ def test_impact_report_in_markdown_side_by_side(sop_text, write, capsys, tmp_pat
                    "--format", "md", "--only", "scenarios", "-o", str(out_file), "--lang", "en", "--quiet")
     md = out_file.read_text(encoding="utf-8")
     assert rc == 1
-    assert md.startswith("# Impact of the SOP change: SOP 1.0.0 → 1.1.0")
+    assert md.startswith(f"# Impact of the SOP change: SOP {V0} → {V1}")
     assert "| Item | What | Before | After |" in md
     assert "| **SC01** Not shipped: the customer ordered by mistake | Deadline (deadline) | 2026-11-26 20:15 | 2026-11-21 20:15 |" in md
 
@@ -262,7 +268,7 @@ def test_render_follows_the_sop_it_is_given(sop_text, write, tmp_path):
     out = tmp_path / "h.html"
     assert main(["sop", "render", str(write(window(sop_text, days=3))), "-o", str(out), "--quiet"]) == 0
     html = out.read_text(encoding="utf-8")
-    assert "<b data-window-days>3</b>" in html and "<b data-sop-version>1.1.0</b>" in html
+    assert "<b data-window-days>3</b>" in html and f"<b data-sop-version>{V1}</b>" in html
 
 
 # -- bad input: one clear line, exit 2 ----------------------------------------

@@ -28,6 +28,9 @@ from refundkit.review.impact import notebooks
 
 REPO = Path(__file__).resolve().parent.parent
 VENV = Path(sys.prefix)
+# The shipped version and the one the loop bumps to (holds across real SOP releases).
+V0 = re.search(r'^version: "([^"]+)"', (REPO / "sop" / "refund_sop.yaml").read_text(encoding="utf-8"), re.M).group(1)
+V1 = f"{V0.split('.')[0]}.{int(V0.split('.')[1]) + 1}.0"
 
 SCENARIO_TEST = "tests/test_scenarios.py::test_every_scenario_matches_its_review"
 QUESTION_TEST = "tests/test_exercises_key.py::test_engine_key_matches_reviewed_expected"
@@ -221,8 +224,8 @@ def test_changed_window_review_loop(kit):
     # A longer window (10 days): deadlines move, overdue requests are no longer approved by the system.
     kit.edit_sop(lambda t: t.replace("  handling_window:\n    days: 7\n", "  handling_window:\n    days: 10\n", 1))
     r = kit.rk("sop", "check")
-    assert r.returncode == 1 and "the content changed since HEAD" in r.stderr and "version is still 1.0.0" in r.stderr
-    kit.bump("1.1.0", "- 处理期限改为10天。/ The handling window is 10 days.")
+    assert r.returncode == 1 and "the content changed since HEAD" in r.stderr and f"version is still {V0}" in r.stderr
+    kit.bump(V1, "- 处理期限改为10天。/ The handling window is 10 days.")
     r = kit.rk("sop", "check")
     assert r.returncode == 0, r.stderr
     assert "window 10 days" in r.stdout
@@ -239,7 +242,7 @@ def test_removed_caution_review_loop(kit):
         return text.replace('  - {id: S14, zh: "十四、注意事项6", en: "14. Caution 6"}\n', "")
 
     kit.edit_sop(drop_c6)
-    kit.bump("1.1.0", "- 删除注意事项C6。/ Caution C6 removed.")
+    kit.bump(V1, "- 删除注意事项C6。/ Caution C6 removed.")
     r = kit.rk("sop", "check")
     assert r.returncode == 1
     dangling = r.stderr

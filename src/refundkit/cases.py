@@ -11,9 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import safeyaml
 from .clock import parse_time
 from .errors import CaseError, ClockError, MoneyError
 from .money import to_money
@@ -106,6 +106,11 @@ def parse_case(data: Any, sop) -> Case:
             continue
         if value not in fact.domain():
             raise CaseError(name, f"unknown value {value!r} (expected one of {', '.join(map(str, fact.domain()))})")
+    limit = sop.parameters.amount_limit
+    if limit is not None:
+        for name in ("goods", "shipping", "coupon", "discount"):
+            if getattr(case.amounts, name) > limit.max_yuan:
+                raise CaseError(f"amounts.{name}", limit.refused("en").format(max=f"{limit.max_yuan:,.2f}"))
     if case.refund_method not in sop.method_by_id:
         raise CaseError("refund_method", f"unknown method {case.refund_method!r} (expected one of {', '.join(sop.method_by_id)})")
     if case.reason is not None and case.reason not in {r.id for r in sop.reasons}:
@@ -113,17 +118,25 @@ def parse_case(data: Any, sop) -> Case:
     return case
 
 
+CASE_MAX_BYTES = 64 * 1024  # a case is a few hundred bytes
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number a case can hold")
+
+
 def read_case_file(path: str | Path, sop) -> Case:
     """Load a case from .yaml/.yml/.json; every failure is a CaseError naming the file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safeyaml.read_text(path, CASE_MAX_BYTES)  # refuses binary, non-UTF-8 and huge files
+        data = json.loads(text, parse_constant=_no_constant) if path.suffix.lower() == ".json" else safeyaml.load(text)
     except OSError as exc:
         raise CaseError(str(path), f"cannot read the file ({exc.strerror})") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise CaseError(str(path), f"not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {exc}") from None
+    except safeyaml.YamlError as exc:
+        raise CaseError(str(path), str(exc)) from None
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise CaseError(str(path), f"not valid JSON: {exc}") from None
     try:
         return parse_case(data, sop)
     except CaseError as exc:

@@ -27,9 +27,13 @@ def to_money(value: object, field: str = "amount") -> Decimal:
         raise MoneyError(f"{field}: expected a finite amount, got {value!r}")
     if amount < 0:
         raise MoneyError(f"{field}: must not be negative, got {value!r}")
-    if amount != amount.quantize(FEN):
+    try:  # 1e30 does not fit the context's 28 digits once written in fen
+        exact = amount.quantize(FEN)
+    except InvalidOperation:
+        raise MoneyError(f"{field}: far too large to be an amount, got {value!r}") from None
+    if amount != exact:
         raise MoneyError(f"{field}: at most two decimals (fen), got {value!r}")
-    return amount.quantize(FEN)
+    return exact
 
 
 def fen(amount: Decimal) -> Decimal:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import safeyaml
 from .errors import SopError
 from .vocab import AMOUNT_FIELDS, DERIVED_FACTS, KNOWN_FACTS, LANGS
 
@@ -91,11 +92,29 @@ class Method(Seeded):
         return rate
 
 
+class AmountLimit(_Strict):
+    """The largest amount one request may carry; `refused` ({max} = the limit) says why."""
+    max_yuan: Decimal = Field(gt=0)
+    refused: Text
+
+    @field_validator("max_yuan", mode="before")
+    @classmethod
+    def _yuan(cls, v: Any) -> Decimal:
+        try:
+            d = Decimal(str(v))
+        except InvalidOperation:
+            raise ValueError(f"expected an amount in yuan such as '1000000.00', got {v!r}") from None
+        if not d.is_finite() or d != d.quantize(Decimal("0.01")) or d >= Decimal("1e15"):
+            raise ValueError(f"expected whole fen below 1e15 yuan, got {v}")
+        return d
+
+
 class Parameters(_Strict):
     timezone: str
     handling_window: Window
     due_soon_hours: int = Field(gt=0)
     money_places: Literal[2]
+    amount_limit: AmountLimit | None = None  # optional: SOPs older than 1.1.0 have none
     amount: Amount
     methods: list[Method]
 
@@ -309,33 +328,31 @@ def load_sop(path: str | Path | None = None) -> Sop:
     """Read, validate and cross-check an SOP file; raise SopError listing every defect."""
     path = Path(path) if path is not None else DEFAULT_SOP_PATH
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safeyaml.read_text(path)
     except FileNotFoundError:
         raise SopError(path, [f"{path}: no such file (expected an SOP YAML file)"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SopError(path, [f"{path}: cannot be read as UTF-8 text: {exc}"]) from None
+    except OSError as exc:
+        raise SopError(path, [f"{path}: cannot be read: {exc.strerror}"]) from None
+    except safeyaml.YamlError as exc:
+        raise SopError(path, [f"{path}: {exc}"]) from None
     return parse_sop(text, path)
 
 
-# libyaml's loader when PyYAML has it: same YAML, several times faster. Every
-# lesson notebook starts a kernel that loads the SOP, so this is most of the
-# lessons' time above the bare kernel start.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The one YAML reader (refundkit.safeyaml): libyaml when present, no aliases, no duplicate keys.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # for composing nodes (line numbers)
 
 
 def yaml_load(text: str):
-    """yaml.safe_load, through libyaml when available."""
-    return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+    """Plain data from YAML text through the kit's safe reader (see refundkit.safeyaml)."""
+    return safeyaml.load(text)
 
 
 def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
     try:
-        data = yaml_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SopError(path, [f"{path}{where}: not valid YAML: {problem}"]) from None
+        data = safeyaml.load(text)
+    except safeyaml.YamlError as exc:
+        where = f":{exc.line}" if exc.line else ""
+        raise SopError(path, [f"{path}{where}: {exc.problem}"]) from None
     if not isinstance(data, dict) or "rules" not in data and "steps" not in data:
         raise SopError(path, [f"{path}: not an SOP file (expected a mapping with version, steps, cautions, rules ...)"])
     try:

@@ -30,6 +30,11 @@ def run(args) -> int:
         raise UserError("give a case file (CASE.yaml or CASE.json), or --schema")
     case = read_case_file(args.case, sop)
     now = parse_time(args.now, "--now") if args.now else system_now(sop.tz)
+    if case.requested_at > now:
+        # A deadline counted from the future would read as more time left than the SOP gives.
+        raise UserError(f"{args.case}: requested_at {case.requested_at.isoformat()} is after now "
+                        f"({now.isoformat()}): a request cannot be decided before it is made; "
+                        "check the time in the file, or give --now")
     decision = decide(case, sop, now)
     if args.json:
         print(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))

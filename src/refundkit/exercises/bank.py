@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from .. import safeyaml
 from ..clock import ClockError, parse_time
 from ..sop import REPO_ROOT, Text
 
@@ -39,12 +40,8 @@ KINDS = {
 FORMS = ("choice", "number", "order", "multi")
 
 
-# libyaml when present: each exercise kernel reads the question file and the scenario bank.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    return safeyaml.load(text)  # the kit's one YAML reader (libyaml, no aliases, no duplicate keys)
 
 
 class BankError(ValueError):

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
 
+from .. import safeyaml
 from ..sop import Sop
 
 ID_SHAPE = re.compile(r"^(ST|[ACDEFNPRSV])\d{1,2}$")
@@ -51,8 +51,8 @@ def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
 
 def _yaml_items(path: Path, key: str, nested: str | None = None) -> Iterator[tuple[str, dict]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data = safeyaml.load_file(path)
+    except (OSError, safeyaml.YamlError):
         return  # its own loader reports a broken file
     items = data.get(key, []) if isinstance(data, dict) else []
     for item in items if isinstance(items, list) else []:

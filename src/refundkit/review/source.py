@@ -10,8 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
+from .. import safeyaml
 from ..sop import Sop, SopError, parse_sop, sop_path
 
 
@@ -56,7 +56,9 @@ def read_file(path: Path) -> SopText:
     if path.is_dir():
         raise ReviewError(f"{path}: is a folder (expected an SOP YAML file)")
     try:
-        return SopText(path.read_text(encoding="utf-8"), str(path), path)
+        return SopText(safeyaml.read_text(path), str(path), path)  # size, binary and UTF-8 checked
+    except safeyaml.YamlError as exc:
+        raise ReviewError(f"{path}: {exc}") from None
     except FileNotFoundError:
         raise ReviewError(f"{path}: no such file or git revision (expected an SOP YAML file or a revision such as HEAD~1)") from None
     except PermissionError:
@@ -118,8 +120,8 @@ def load(spec: str | None, against: Path | None = None) -> Sop:
 def plain_data(text: str) -> object:
     """The YAML as data (comments and layout ignored), or None when it does not parse."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return safeyaml.load(text)
+    except safeyaml.YamlError:
         return None
 
 

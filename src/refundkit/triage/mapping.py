@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
-
+from .. import safeyaml
 from ..cases import CASE_FACTS
 from ..sop import REPO_ROOT, Sop
 
@@ -79,9 +78,13 @@ def load_mapping(sop: Sop, path: str | Path | None = None) -> Mapping:
     """Read the mapping file and check every value against the SOP in use."""
     path = Path(path) if path else DEFAULT_MAPPING_PATH
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise TriageError(f"{path}: cannot be read as YAML: {exc}") from None
+        data = safeyaml.load_file(path)
+    except OSError as exc:
+        raise TriageError(f"{path}: cannot be read ({exc.strerror})") from None
+    except safeyaml.YamlError as exc:
+        raise TriageError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise TriageError(f"{path}: expected a mapping of export texts (columns, status, ...)")
     problems: list[str] = []
 
     def need(key: str) -> Any:

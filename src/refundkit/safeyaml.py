@@ -1,0 +1,136 @@
+"""The one YAML reader of the kit: plain data only, refused quickly when hostile.
+
+Every YAML file the kit reads (the SOP, scenarios, questions, the export mapping, case files)
+goes through `load` / `load_file`. On top of PyYAML's safe loader (libyaml when present):
+- anchors and aliases (`&name` / `*name`, merge keys `<<`) are refused: the kit's files never
+  need them, and they are how a "billion laughs" file grows a few lines into gigabytes;
+- a key given twice in one mapping is refused with both lines (PyYAML keeps the last silently);
+- files above a size limit, binary files and text that is not UTF-8 are refused before parsing;
+- nesting deep enough to exhaust the stack is refused, not a traceback.
+Bottom layer: imports nothing of the kit.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# The shipped SOP is ~50 KB; 2 MB leaves room for any real procedure and refuses junk early.
+MAX_BYTES = 2 * 2**20
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: several times faster
+
+
+class YamlError(yaml.YAMLError):
+    """YAML the kit refuses to read; `str()` is one line, with the line number when known."""
+
+    def __init__(self, problem: str, line: int | None = None):
+        self.problem = problem
+        self.line = line
+        super().__init__(problem)
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.problem}" if self.line else self.problem
+
+
+def _line(node_or_mark) -> int | None:
+    mark = getattr(node_or_mark, "start_mark", node_or_mark)
+    return mark.line + 1 if mark is not None and hasattr(mark, "line") else None
+
+
+class _Loader(_Base):
+    """Safe loader that refuses aliases (a node built twice) and duplicate keys."""
+
+    def construct_object(self, node, deep=False):
+        # An alias is the same node reached twice; a self-referencing one is reached while
+        # it is still being built. Either way the file reuses a value by reference.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise YamlError("the value anchored here (&name) is reused by an alias (*name); anchors and "
+                            "aliases are not allowed: write each value out", _line(node))
+        return super().construct_object(node, deep=deep)
+
+    def flatten_mapping(self, node):
+        for key, _ in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                raise YamlError("YAML merge keys (<<) are not allowed: write the keys out", _line(key))
+        return super().flatten_mapping(node)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen: dict[Any, int | None] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise YamlError("a mapping key must be plain text", _line(key_node))
+                build = self.yaml_constructors.get(key_node.tag)
+                try:  # the key as data (`true` and `True` are one key), without caching the node
+                    key = build(self, key_node) if build else key_node.value
+                except yaml.YAMLError:
+                    key = key_node.value
+                try:
+                    first = seen.get(key)
+                    hashable = True
+                except TypeError:
+                    hashable = False
+                if hashable and key in seen:
+                    raise YamlError(f"duplicate key {key_node.value!r} (first at line {first}); "
+                                    "give each key once", _line(key_node))
+                if hashable:
+                    seen[key] = _line(key_node)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load(text: str | bytes, max_bytes: int = MAX_BYTES) -> Any:
+    """Parse one YAML document as plain data (dicts, lists, scalars); YamlError if refused."""
+    if isinstance(text, bytes):
+        text = _decode(text, max_bytes)
+    elif len(text) > max_bytes:  # characters: at least as many bytes
+        raise YamlError(f"too large ({len(text):,} characters; the limit is {max_bytes:,} bytes)")
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc.problem or exc.context}", _line(exc.problem_mark or exc.context_mark)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError("nested too deeply to be an SOP or case file") from None
+    finally:
+        loader.dispose()
+
+
+def _decode(data: bytes, max_bytes: int) -> str:
+    if len(data) > max_bytes:
+        raise YamlError(f"too large ({len(data):,} bytes; the limit is {max_bytes:,})")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise YamlError(f"not a text file (binary data at byte {nul}); expected YAML text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", line) from None
+
+
+def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
+    """A YAML/JSON file's text, refusing large, binary and non-UTF-8 files before any parsing.
+
+    OSError propagates (missing file, no permission) for the caller to word.
+    """
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise YamlError(f"too large ({size:,} bytes; the limit is {max_bytes:,})")
+        data = fh.read(max_bytes + 1)  # a pipe or special file has no size: read at most the limit
+    return _decode(data, max_bytes)
+
+
+def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Any:
+    return load(read_text(path, max_bytes), max_bytes)
+
+
+__all__ = ["MAX_BYTES", "YamlError", "load", "load_file", "read_text"]
