@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import safeyaml
+from .safeyaml import YamlError, load as load_yaml, read_text as read_yaml_text
 from .clock import parse_time
 from .errors import CaseError, ClockError, MoneyError
 from .money import to_money
@@ -129,11 +129,11 @@ def read_case_file(path: str | Path, sop) -> Case:
     """Load a case from .yaml/.yml/.json; every failure is a CaseError naming the file."""
     path = Path(path)
     try:
-        text = safeyaml.read_text(path, CASE_MAX_BYTES)  # refuses binary, non-UTF-8 and huge files
-        data = json.loads(text, parse_constant=_no_constant) if path.suffix.lower() == ".json" else safeyaml.load(text)
+        text = read_yaml_text(path, CASE_MAX_BYTES)  # refuses binary, non-UTF-8 and huge files
+        data = json.loads(text, parse_constant=_no_constant) if path.suffix.lower() == ".json" else load_yaml(text)
     except OSError as exc:
         raise CaseError(str(path), f"cannot read the file ({exc.strerror})") from None
-    except safeyaml.YamlError as exc:
+    except YamlError as exc:
         raise CaseError(str(path), str(exc)) from None
     except (json.JSONDecodeError, ValueError) as exc:
         raise CaseError(str(path), f"not valid JSON: {exc}") from None

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import safeyaml
+from .safeyaml import YamlError, load as load_yaml, read_text as read_yaml_text
 from .errors import SopError
 from .vocab import AMOUNT_FIELDS, DERIVED_FACTS, KNOWN_FACTS, LANGS
 
@@ -328,12 +328,12 @@ def load_sop(path: str | Path | None = None) -> Sop:
     """Read, validate and cross-check an SOP file; raise SopError listing every defect."""
     path = Path(path) if path is not None else DEFAULT_SOP_PATH
     try:
-        text = safeyaml.read_text(path)
+        text = read_yaml_text(path)
     except FileNotFoundError:
         raise SopError(path, [f"{path}: no such file (expected an SOP YAML file)"]) from None
     except OSError as exc:
         raise SopError(path, [f"{path}: cannot be read: {exc.strerror}"]) from None
-    except safeyaml.YamlError as exc:
+    except YamlError as exc:
         raise SopError(path, [f"{path}: {exc}"]) from None
     return parse_sop(text, path)
 
@@ -344,13 +344,13 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # for composing nod
 
 def yaml_load(text: str):
     """Plain data from YAML text through the kit's safe reader (see refundkit.safeyaml)."""
-    return safeyaml.load(text)
+    return load_yaml(text)
 
 
 def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
     try:
-        data = safeyaml.load(text)
-    except safeyaml.YamlError as exc:
+        data = load_yaml(text)
+    except YamlError as exc:
         where = f":{exc.line}" if exc.line else ""
         raise SopError(path, [f"{path}{where}: {exc.problem}"]) from None
     if not isinstance(data, dict) or "rules" not in data and "steps" not in data:

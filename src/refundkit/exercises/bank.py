@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .. import safeyaml
+from ..safeyaml import load as load_yaml
 from ..clock import ClockError, parse_time
 from ..sop import REPO_ROOT, Text
 
@@ -41,7 +41,7 @@ FORMS = ("choice", "number", "order", "multi")
 
 
 def _yaml(text: str) -> Any:
-    return safeyaml.load(text)  # the kit's one YAML reader (libyaml, no aliases, no duplicate keys)
+    return load_yaml(text)  # the kit's one YAML reader (libyaml, no aliases, no duplicate keys)
 
 
 class BankError(ValueError):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
-from .. import safeyaml
+from ..safeyaml import YamlError, load_file as load_yaml_file
 from ..sop import Sop
 
 ID_SHAPE = re.compile(r"^(ST|[ACDEFNPRSV])\d{1,2}$")
@@ -51,8 +51,8 @@ def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
 
 def _yaml_items(path: Path, key: str, nested: str | None = None) -> Iterator[tuple[str, dict]]:
     try:
-        data = safeyaml.load_file(path)
-    except (OSError, safeyaml.YamlError):
+        data = load_yaml_file(path)
+    except (OSError, YamlError):
         return  # its own loader reports a broken file
     items = data.get(key, []) if isinstance(data, dict) else []
     for item in items if isinstance(items, list) else []:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from .. import safeyaml
+from ..safeyaml import YamlError, load as load_yaml, read_text as read_yaml_text
 from ..sop import Sop, SopError, parse_sop, sop_path
 
 
@@ -56,8 +56,8 @@ def read_file(path: Path) -> SopText:
     if path.is_dir():
         raise ReviewError(f"{path}: is a folder (expected an SOP YAML file)")
     try:
-        return SopText(safeyaml.read_text(path), str(path), path)  # size, binary and UTF-8 checked
-    except safeyaml.YamlError as exc:
+        return SopText(read_yaml_text(path), str(path), path)  # size, binary and UTF-8 checked
+    except YamlError as exc:
         raise ReviewError(f"{path}: {exc}") from None
     except FileNotFoundError:
         raise ReviewError(f"{path}: no such file or git revision (expected an SOP YAML file or a revision such as HEAD~1)") from None
@@ -120,8 +120,8 @@ def load(spec: str | None, against: Path | None = None) -> Sop:
 def plain_data(text: str) -> object:
     """The YAML as data (comments and layout ignored), or None when it does not parse."""
     try:
-        return safeyaml.load(text)
-    except safeyaml.YamlError:
+        return load_yaml(text)
+    except YamlError:
         return None
 
 

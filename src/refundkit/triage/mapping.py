@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from .. import safeyaml
+from ..safeyaml import YamlError, load_file as load_yaml_file
 from ..cases import CASE_FACTS
 from ..sop import REPO_ROOT, Sop
 
@@ -78,10 +78,10 @@ def load_mapping(sop: Sop, path: str | Path | None = None) -> Mapping:
     """Read the mapping file and check every value against the SOP in use."""
     path = Path(path) if path else DEFAULT_MAPPING_PATH
     try:
-        data = safeyaml.load_file(path)
+        data = load_yaml_file(path)
     except OSError as exc:
         raise TriageError(f"{path}: cannot be read ({exc.strerror})") from None
-    except safeyaml.YamlError as exc:
+    except YamlError as exc:
         raise TriageError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise TriageError(f"{path}: expected a mapping of export texts (columns, status, ...)")
