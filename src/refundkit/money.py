@@ -17,10 +17,11 @@ def to_money(value: object, field: str = "amount") -> Decimal:
     """
     if isinstance(value, bool) or value is None:
         raise MoneyError(f"{field}: expected an amount in yuan such as 12.50, got {value!r}")
-    text = repr(value) if isinstance(value, float) else str(value)
     try:
-        text = number_text(text)  # full-width, ¥/元 and commas as people type them; no 1e9, inf or nan
-        amount = Decimal(text)
+        if isinstance(value, (int, float, Decimal)):  # a number already (YAML, JSON): its own value
+            amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        else:  # text as people type it: full-width, ¥/元 and commas; no 1e9, inf or nan
+            amount = Decimal(number_text(str(value)))
     except (InputError, InvalidOperation):
         raise MoneyError(f"{field}: expected an amount in yuan such as 12.50, got {value!r}") from None
     if not amount.is_finite():
