@@ -31,10 +31,11 @@ def test_lesson_runs_in_jupyterlab(page, lab_server):
     t0 = time.monotonic()
     page.goto(f"{lab_server.base}/lab/tree/notebooks/{name}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-    kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| Idle"))
+    kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| 空闲"))
     kernel_idle.wait_for()  # the lesson's kernel has started and connected
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # The trainees' Lab is in Chinese (zh-CN language pack): the menus lesson 00 names.
+    page.locator(".lm-MenuBar-itemLabel", has_text="运行").first.click()
+    page.get_by_role("menuitem", name="运行所有单元格", exact=True).click()
     calc = page.locator(".rk-calculator").first
     calc.wait_for()
     kernel_idle.wait_for()
