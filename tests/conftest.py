@@ -29,6 +29,19 @@ def scenarios(sop):
 
 
 @pytest.fixture(scope="session")
+def make_case():
+    """A case that is not shipped, agreed and checked, with `**changes` on top."""
+    from refundkit.cases import parse_case
+
+    def make(sop, **changes):
+        base = dict(order_state="not_shipped", request_type="refund_only", negotiation="refund_agreed",
+                    address_checked=True, customer_info_verified=True, merchant_balance="1000",
+                    requested_at="2026-11-19T10:00:00+08:00", amounts={"goods": "100"})
+        return parse_case({**base, **changes}, sop)
+    return make
+
+
+@pytest.fixture(scope="session")
 def sop_text() -> str:
     return DEFAULT_SOP_PATH.read_text(encoding="utf-8")
 

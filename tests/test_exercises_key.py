@@ -204,3 +204,58 @@ def test_hours_left_can_be_answered_when_overdue(sop_text):
     assert Decimal(key.answer) == Decimal("-40")
     assert check(q, "-40", short).correct
     assert not check(q, "40", short).correct
+
+
+# -- the key finds what it cites in the SOP -------------------------------------
+
+def _without_caution(text: str, cid: str) -> str:
+    start = text.index(f"  - id: {cid}\n")
+    end = text.index("  - id: ", start + 5)
+    return text[:start] + text[end:]
+
+
+def test_key_cites_what_the_sop_holds(sop, sop_text):
+    hours = [q for q in BANK.questions if q.ask == "hours_left"]
+    assert hours and all(answer_key(q, sop).sop_ids == ("C1", "N03") for q in hours)
+    renamed = parse_sop(sop_text.replace("  - id: C1\n", "  - id: C9\n").replace("  - id: N03\n", "  - id: N13\n"))
+    assert all(answer_key(q, renamed).sop_ids == ("C9", "N13") for q in hours)
+    refund = next(q for q in BANK.questions if q.kind == "amount" and q.ask in (None, "refund"))
+    assert answer_key(refund, sop).sop_ids == ("S07", "ST7")
+    moved = parse_sop(sop_text.replace("    choice: amount\n", "").replace("    choice: method\n", "    choice: amount\n"))
+    assert answer_key(refund, moved).sop_ids == ("S07", "ST8")
+
+
+def test_key_has_no_sop_ids_written_in_code():
+    import re
+
+    from refundkit.exercises import key, solutions
+
+    for mod in (key, solutions):
+        src = open(mod.__file__, encoding="utf-8").read()
+        cited = re.findall(r"""["']((?:ST|[ACDEFNPRSV])\d{1,2})["']""", src)
+        assert not cited, f"{mod.__name__} names SOP ids {cited}: find them in the SOP instead"
+
+
+def test_removing_the_window_caution_is_refused_naming_the_question(sop_text, tmp_path, capsys):
+    from refundkit.cli import main
+
+    copy = tmp_path / "refund_sop.yaml"
+    copy.write_text(_without_caution(sop_text, "C1"), encoding="utf-8")
+    hours = next(q for q in BANK.questions if q.ask == "hours_left")
+    with pytest.raises(AnswerKeyError, match=rf"^{hours.id}: cites the caution on the handling window"):
+        answer_key(hours, parse_sop(copy.read_text(encoding="utf-8")))
+    rc = main(["sop", "check", str(copy)])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if "refused" in ln]
+    assert rc == 2 and "Traceback" not in err and "KeyError" not in err
+    assert len(lines) == 1 and f"exercises/questions.yaml: {hours.id}: cites the caution on the handling window" in lines[0]
+
+
+def test_removing_the_amount_step_choice_is_refused(sop_text, tmp_path, capsys):
+    from refundkit.cli import main
+
+    copy = tmp_path / "refund_sop.yaml"
+    copy.write_text(sop_text.replace("    choice: amount\n", ""), encoding="utf-8")
+    rc = main(["sop", "check", str(copy)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "the step whose choice is the amount" in err and "more question(s)" in err

@@ -65,9 +65,11 @@ def test_diff_names_each_change_by_id(sop, sop_text):
     r02 = "  - id: R02\n    seed: S09\n    when: {overdue: true}\n    action: auto_approved\n"
     text = edit(text, (r02, ""), ("  - id: R05\n", r02 + "  - id: R05\n"))
     changes = {(c.group, c.id): c for c in sop_diff(sop, parse_sop(text))}
+    # C1 and N03 state the window through {window_days}: what a learner reads there changed too.
     assert set(changes) == {("meta", "version"), ("parameters", "handling_window"), ("steps", "ST2"),
-                            ("rules", "R02"), ("rules", "R03"), ("rules", "R04")}
+                            ("rules", "R02"), ("rules", "R03"), ("rules", "R04"), ("cautions", "C1"), ("notes", "N03")}
     assert changes["parameters", "handling_window"].fields == (("days", 7, 2),)
+    assert changes["cautions", "C1"].kind == "reworded" and changes["notes", "N03"].kind == "reworded"
     assert changes["steps", "ST2"].kind == "reworded"
     assert changes["rules", "R02"].position == (2, 4) and changes["rules", "R02"].kind == "moved"
 

@@ -110,7 +110,7 @@ def parse_case(data: Any, sop) -> Case:
     if limit is not None:
         for name in ("goods", "shipping", "coupon", "discount"):
             if getattr(case.amounts, name) > limit.max_yuan:
-                raise CaseError(f"amounts.{name}", limit.refused("en").format(max=f"{limit.max_yuan:,.2f}"))
+                raise CaseError(f"amounts.{name}", limit.refused("en"))
     if case.refund_method not in sop.method_by_id:
         raise CaseError("refund_method", f"unknown method {case.refund_method!r} (expected one of {', '.join(sop.method_by_id)})")
     if case.reason is not None and case.reason not in {r.id for r in sop.reasons}:

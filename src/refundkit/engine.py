@@ -1,6 +1,6 @@
 """decide(case, sop, now) -> Decision: the one place a case becomes an action.
 
-Pure: no I/O, no clock. The SOP's decision table (`rules:`) is read top to
+Pure: no I/O, no clock, no words (refundkit.words turns a Decision into text). The SOP's decision table (`rules:`) is read top to
 bottom and the first rule whose conditions hold gives the action; blocking
 cautions then hold back any payout whose guard fact is false.
 """
@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from .cases import Amounts, Case
-from .clock import Deadline, deadline, fmt_span
+from .clock import Deadline, deadline
 from .errors import NoRuleError
-from .money import fen, fmt
+from .money import fen
 from .sop import Sop
 from .vocab import CASE_FACTS
 
@@ -181,50 +181,3 @@ def decide(case: Case, sop: Sop, now: datetime) -> Decision:
         cautions=cautions, blocked_by=blocked_by, next_steps=next_steps, after_refund=after,
         facts=facts, sop_version=sop.version,
     )
-
-
-def why(rule_id: str, sop: Sop, lang: str = "zh") -> str:
-    """A rule's conditions in words: 'Order status = Not shipped'."""
-    rule = next(r for r in sop.rules if r.id == rule_id)
-    parts = []
-    for name, want in rule.when.items():
-        fact = sop.facts[name]
-        values = want if isinstance(want, list) else [want]
-        parts.append(f"{fact(lang)} = {' / '.join(fact.label(v, lang) for v in values)}")
-    return "; ".join(parts)
-
-
-def explain(decision: Decision, sop: Sop, lang: str = "zh") -> str:
-    """The decision in words, citing SOP ids, for a learner or the terminal."""
-    t = lambda key: sop.t(key, lang)  # noqa: E731
-    act = sop.action_by_id[decision.action]
-    rule = next(r for r in sop.rules if r.id == decision.rule)
-    out = [f"{t('action')}: {act(lang)} [{act.id}]"]
-    if decision.held_action:
-        held = sop.action_by_id[decision.held_action]
-        out.append(f"  {t('held')}: {held(lang)} [{held.id}] ← {', '.join(decision.blocked_by)}")
-    out.append(f"  {act.todo(lang)}")
-    out.append(f"{t('why')}: {decision.rule} ({', '.join(rule.seed if isinstance(rule.seed, list) else [rule.seed])}) {why(decision.rule, sop, lang)}")
-    comps = {c.id: c for c in sop.parameters.amount.components}
-    out.append(f"{t('refund_amount')}: {fmt(decision.refund.total)} (S07)")
-    for ln in decision.refund.lines:
-        sign = {"include": "+", "deduct": "−", "ignore": "·"}[ln.treatment]
-        out.append(f"  {sign} {comps[ln.component](lang)} {fmt(ln.amount)}")
-    out.append(f"  = {t('total')} {fmt(decision.refund.total)}")
-    if decision.refund.fee:
-        out.append(f"  {t('fee')}: {fmt(decision.refund.fee)}")
-    dl = decision.deadline
-    out.append(f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_span(dl.left, t('duration'))}) [C1]")
-    if dl.overdue:
-        out.append(f"  {sop.parameters.handling_window.at_deadline(lang)}")
-    elif dl.urgency == "due_soon":
-        out.append(f"  {sop.parameters.handling_window.late(lang)}")
-    out.append(f"{t('cautions')}:")
-    for c in decision.cautions:
-        caution = sop.caution_by_id[c.id]
-        out.append(f"  {t('status_' + c.status)} {c.id} {caution(lang)}")
-    if decision.next_steps:
-        out.append(f"{t('next_steps')}: " + " → ".join(f"{s} {sop.step_by_id[s](lang)}" for s in decision.next_steps))
-    if decision.after_refund:
-        out.append(f"{t('after_refund')}: " + "; ".join(f"{a} {sop.task_by_id[a](lang)}" for a in decision.after_refund))
-    return "\n".join(out)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from html import escape
 
-from .engine import Outcome, why
+from .engine import Outcome
 from .sop import Sop
+from .words import rule_line
 
 FONT = 13
 COND_W, GATE_W, ACT_W = 300, 170, 250
@@ -102,7 +103,7 @@ def flowchart_svg(sop: Sop, lang: str = "zh", outcome: Outcome | None = None) ->
         on_path = outcome is not None and i <= hit
         y += 24
         body.append(_arrow(X_COND + 40, bottom, X_COND + 40, y - 2, t("word_no") if i else "", on_path))
-        label = f"{rule.id} ({', '.join(rule.seed if isinstance(rule.seed, list) else [rule.seed])}): {why(rule.id, sop, lang)}"
+        label = rule_line(rule.id, sop, lang)
         stroke = ACTIVE if i == hit else ("#5f6368" if not on_path else "#c77c3a")
         box, hc = _box(X_COND, y, COND_W, wrap(label, COND_W - 16), "#fff8e1", stroke,
                        "rk-flow-rule" + (" rk-flow-active" if i == hit else ""), f"rk-flow-rule-{rule.id}")

@@ -14,10 +14,11 @@ import functools
 from datetime import datetime
 
 from .clock import parse_time
-from .engine import Decision, why
+from .engine import Decision
 from .money import fmt
 from .scenarios import DEFAULT_SCENARIOS_PATH, Scenario, load_scenarios
 from .sop import Sop, default_sop, yaml_load
+from .words import conditions, refund_parts
 
 
 def sop() -> Sop:
@@ -73,7 +74,7 @@ def show_case(sid: str, *, amount: bool = False, cautions: bool = False) -> Deci
     say("action", action_text(d.action))
     if d.held_action:
         say("held", action_text(d.held_action) + " ← " + ", ".join(d.blocked_by))
-    print(f"  {bi('why')}: {d.rule} {why(d.rule, s, 'zh')} / {why(d.rule, s, 'en')}")
+    print(f"  {bi('why')}: {d.rule} {conditions(d.rule, s, 'zh')} / {conditions(d.rule, s, 'en')}")
     if amount:
         print_refund(d)
     if cautions:
@@ -84,10 +85,8 @@ def show_case(sid: str, *, amount: bool = False, cautions: bool = False) -> Deci
 
 def print_refund(d: Decision) -> None:
     s = default_sop()
-    comps = {c.id: c for c in s.parameters.amount.components}
-    for ln in d.refund.lines:
-        sign = {"include": "+", "deduct": "−", "ignore": "·"}[ln.treatment]
-        print(f"  {sign} {bi(comps[ln.component])}: {fmt(ln.amount)}  ({bi('treatment_' + ln.treatment)})")
+    for zh, en in zip(refund_parts(d.refund, s, "zh"), refund_parts(d.refund, s, "en")):
+        print(f"  {zh.sign} {zh.label} / {en.label}: {zh.amount}  ({zh.treatment} / {en.treatment})")
     print(f"  = {bi('refund_amount')}: {fmt(d.refund.total)}")
     if d.refund.fee:
         print(f"  {bi('fee')}: {fmt(d.refund.fee)}")

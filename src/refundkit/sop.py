@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .placeholders import fill_tree, unknown_in_tree, values as placeholder_values
 from .safeyaml import YamlError, load as load_yaml, read_text as read_yaml_text
 from .errors import SopError
 from .vocab import AMOUNT_FIELDS, DERIVED_FACTS, KNOWN_FACTS, LANGS
@@ -45,12 +46,17 @@ class Labeled(Text):
 SeedRef = str | list[str]
 
 
+def seed_list(seed: SeedRef) -> list[str]:
+    """A `seed:` as a list: one section or several."""
+    return [seed] if isinstance(seed, str) else list(seed)
+
+
 class Seeded(Labeled):
     seed: SeedRef
 
     @property
     def seeds(self) -> list[str]:
-        return [self.seed] if isinstance(self.seed, str) else list(self.seed)
+        return seed_list(self.seed)
 
 
 class Source(_Strict):
@@ -93,7 +99,7 @@ class Method(Seeded):
 
 
 class AmountLimit(_Strict):
-    """The largest amount one request may carry; `refused` ({max} = the limit) says why."""
+    """The largest amount one request may carry; `refused` (its {amount_limit} filled at load) says why."""
     max_yuan: Decimal = Field(gt=0)
     refused: Text
 
@@ -236,6 +242,14 @@ class Sop(_Strict):
         return {c.id: c for c in self.cautions}
 
     @functools.cached_property
+    def reason_by_id(self) -> dict[str, Labeled]:
+        return {r.id: r for r in self.reasons}
+
+    @functools.cached_property
+    def rule_by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    @functools.cached_property
     def step_by_id(self) -> dict[str, Step]:
         return {s.id: s for s in self.steps}
 
@@ -355,6 +369,12 @@ def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
         raise SopError(path, [f"{path}{where}: {exc.problem}"]) from None
     if not isinstance(data, dict) or "rules" not in data and "steps" not in data:
         raise SopError(path, [f"{path}: not an SOP file (expected a mapping with version, steps, cautions, rules ...)"])
+    # Numbers in prose are placeholders ({window_days}) filled from the parameters;
+    # interface words (`ui`) keep the braces their code fills ({hours}, {n}).
+    vals = placeholder_values(data.get("parameters") or {})
+    typos = [(loc, f"unknown placeholder {{{name}}} (expected one of {', '.join('{%s}' % v for v in vals)})")
+             for loc, name in unknown_in_tree(data, vals, skip=("ui",))]
+    data = fill_tree(data, vals)
     try:
         sop = Sop.model_validate(data)
     except ValidationError as exc:
@@ -372,7 +392,7 @@ def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
                     msg = f"missing translation ({loc[-1]})"
             problems.append(f"{path}:{line or '?'}: {_fmt_loc(loc)}: {msg}")
         raise SopError(path, problems) from None
-    found = cross_check(sop, KNOWN_FACTS, DERIVED_FACTS)
+    found = typos + cross_check(sop, KNOWN_FACTS, DERIVED_FACTS)
     if found:
         located = _line_map(text)
         raise SopError(path, [f"{path}:{located.line(loc) or '?'}: {_fmt_loc(loc)}: {msg}" for loc, msg in found])
@@ -393,7 +413,7 @@ def cross_check(sop: Sop, known_facts: Iterable[str] = KNOWN_FACTS,
     steps = set(sop.step_by_id)
 
     def seeds_ok(loc: tuple, seed: SeedRef) -> None:
-        for s in [seed] if isinstance(seed, str) else seed:
+        for s in seed_list(seed):
             if s not in sections:
                 out.append((loc + ("seed",), f"unknown seed section {s!r} (expected one of S01-S15, P01-P15 in `sections`)"))
 
@@ -491,14 +511,15 @@ def cross_check(sop: Sop, known_facts: Iterable[str] = KNOWN_FACTS,
     used: set[str] = set()
     for items in (sop.actions, sop.rules, sop.steps, sop.cautions, sop.advice, sop.notes, p.methods):
         for it in items:
-            used |= set([it.seed] if isinstance(it.seed, str) else it.seed)
+            used |= set(seed_list(it.seed))
     for blk in (p.handling_window, p.amount, sop.refusal, sop.platform_intervention, sop.after_refund):
-        used |= set([blk.seed] if isinstance(blk.seed, str) else blk.seed)
+        used |= set(seed_list(blk.seed))
     for i, s in enumerate(sop.sections):
         if s.id not in used:
             out.append((("sections", i, "id"), f"section {s.id} of the article is not used by any step, rule, caution or advice"))
     for key in ("action", "why", "refund_amount", "deadline", "time_left", "overdue", "due_soon", "on_time",
-                "cautions", "next_steps", "after_refund", "total", "fee"):
+                "cautions", "next_steps", "after_refund", "total", "fee", "fee_first", "method",
+                "treatment_include", "treatment_deduct", "treatment_ignore"):
         if key not in sop.ui:
             out.append((("ui",), f"interface word {key!r} is missing"))
     return out

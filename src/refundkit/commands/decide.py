@@ -6,8 +6,9 @@ import json
 from ..cases import case_schema, read_case_file
 from ..clock import parse_time, system_now
 from ..errors import UserError
-from ..engine import decide, explain
+from ..engine import decide
 from ..sop import load_sop, sop_path
+from ..words import explain
 
 
 def register(sub) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..sop import LANGS, SopError, load_sop, sop_path
+from ..sop import LANGS, REPO_ROOT, SopError, load_sop, sop_path
 
 
 def register(sub) -> None:
@@ -81,6 +81,13 @@ def check(args) -> int:
             print(line, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) in {exc.path}", file=sys.stderr)
         return 1
+    in_kit = path.resolve().parent.name == "sop"
+    root = path.resolve().parent.parent if in_kit else REPO_ROOT  # a copy elsewhere is checked against the kit in use
+    broken = references.broken_keys(root, sop)
+    if broken:  # an item an exercise's answer key cites is gone: refused outright
+        more = f" (and {len(broken) - 1} more question(s))" if len(broken) > 1 else ""
+        print(f"{path}: refused: {broken[0]}{more}", file=sys.stderr)
+        return 2
     problems: list[str] = []
     base = version.baseline(path)
     previous = None
@@ -95,8 +102,7 @@ def check(args) -> int:
         except SopError:
             previous = None
     problems += [f"{path.parent / 'CHANGELOG.md'}: {p.split(': ', 1)[1]}" for p in version.changelog_problems(path, sop.version)]
-    root = path.resolve().parent.parent
-    if path.resolve().parent.name == "sop":
+    if in_kit:
         problems += references.dangling(root, sop, previous)
         for line in references.prose_mentions(root, sop):
             print(f"warning: {line}", file=sys.stderr)

@@ -21,7 +21,8 @@ import yaml
 
 from ..safeyaml import load as load_yaml
 from ..clock import ClockError, parse_time
-from ..sop import REPO_ROOT, Text
+from .. import placeholders
+from ..sop import REPO_ROOT, Sop, Text, default_sop, sop_path
 
 DEFAULT_BANK_PATH = REPO_ROOT / "exercises" / "questions.yaml"
 SCENARIOS_PATH = REPO_ROOT / "data" / "scenarios.yaml"
@@ -106,16 +107,24 @@ class Bank:
         raise BankError(f"{self.path}: no question {question_id!r}")
 
 
-def _text(raw: Any, where: str) -> Text:
+def _text(raw: Any, where: str, vals: dict[str, str]) -> Text:
     if not isinstance(raw, dict) or not raw.get("zh") or not raw.get("en"):
         raise BankError(f"{where}: expected {{zh: ..., en: ...}} with both languages, got {raw!r}")
-    return Text(zh=str(raw["zh"]).strip(), en=str(raw["en"]).strip())
+    out = {}
+    for lang in ("zh", "en"):
+        text = str(raw[lang]).strip()
+        typos = placeholders.unknown(text, vals)
+        if typos:
+            raise BankError(f"{where}.{lang}: unknown placeholder {{{typos[0]}}} "
+                            f"(expected one of {', '.join('{%s}' % v for v in vals)})")
+        out[lang] = placeholders.fill(text, vals)
+    return Text(**out)
 
 
-def _texts(raw: Any, where: str) -> tuple[Text, ...]:
+def _texts(raw: Any, where: str, vals: dict[str, str]) -> tuple[Text, ...]:
     if not isinstance(raw, list) or not raw:
         raise BankError(f"{where}: expected a non-empty list of {{zh, en}} texts")
-    return tuple(_text(t, f"{where}[{i}]") for i, t in enumerate(raw))
+    return tuple(_text(t, f"{where}[{i}]", vals) for i, t in enumerate(raw))
 
 
 def _scenarios(path: Path) -> dict[str, dict]:
@@ -135,9 +144,13 @@ QUESTION_KEYS = {"id", "kind", "form", "prompt", "hint", "expected", "choices", 
                  "scenario", "query", "params", "pandas"}
 
 
-def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None = None) -> Bank:
-    """Read the question file; scenario references are resolved from the scenario bank."""
+def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None = None, sop: Sop | None = None) -> Bank:
+    """Read the question file; scenario references are resolved from the scenario bank.
+
+    Numbers in the texts ({window_days} ...) are filled from `sop` (default: the SOP in use).
+    """
     path = Path(path) if path else DEFAULT_BANK_PATH
+    vals = placeholders.values((sop or default_sop()).parameters)
     try:
         data = _yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -161,9 +174,9 @@ def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None 
                 raise BankError(f"{where}: {k}: missing (required)")
         exercises.append(Exercise(
             id=str(ex["id"]), notebook=str(ex["notebook"]), minutes=int(ex["minutes"]),
-            title=_text(ex["title"], f"{where}: title"), intro=_text(ex["intro"], f"{where}: intro"),
-            objectives=_texts(ex["objectives"], f"{where}: objectives"),
-            key_points=_texts(ex["key_points"], f"{where}: key_points"),
+            title=_text(ex["title"], f"{where}: title", vals), intro=_text(ex["intro"], f"{where}: intro", vals),
+            objectives=_texts(ex["objectives"], f"{where}: objectives", vals),
+            key_points=_texts(ex["key_points"], f"{where}: key_points", vals),
         ))
         for j, q in enumerate(ex["questions"]):
             qw = f"{where}: questions[{j}] ({q.get('id', '?') if isinstance(q, dict) else '?'})"
@@ -201,10 +214,10 @@ def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None 
                 raise BankError(str(exc)) from None
             questions.append(Question(
                 id=qid, exercise=str(ex["id"]), kind=kind, form=form,
-                prompt=_text(q["prompt"], f"{qw}: prompt"), hint=_text(q["hint"], f"{qw}: hint"),
+                prompt=_text(q["prompt"], f"{qw}: prompt", vals), hint=_text(q["hint"], f"{qw}: hint", vals),
                 expected=q["expected"], choices=tuple(str(c) for c in q.get("choices", ())),
                 ask=q.get("ask"), case=dict(case, id=case.get("id", qid)) if case is not None else None,
-                now=now_t, story=_text(story, f"{qw}: story") if story is not None else None,
+                now=now_t, story=_text(story, f"{qw}: story", vals) if story is not None else None,
                 scenario=q.get("scenario"), query=q.get("query"), params=dict(q.get("params") or {}),
                 pandas=q.get("pandas"),
             ))
@@ -213,12 +226,13 @@ def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None 
     return Bank(path=path, training_clock=clock, exercises=tuple(exercises), questions=tuple(questions))
 
 
-_BANK_CACHE: dict[tuple[str, float], Bank] = {}
+_BANK_CACHE: dict[tuple, Bank] = {}
 
 
 def default_bank() -> Bank:
     """The shipped question file, cached until it changes."""
-    key = (str(DEFAULT_BANK_PATH), DEFAULT_BANK_PATH.stat().st_mtime)
+    sop = default_sop()
+    key = (str(DEFAULT_BANK_PATH), DEFAULT_BANK_PATH.stat().st_mtime, str(sop_path()), id(sop))
     if key not in _BANK_CACHE:
-        _BANK_CACHE[key] = load_bank()
+        _BANK_CACHE[key] = load_bank(sop=sop)
     return _BANK_CACHE[key]

@@ -9,6 +9,12 @@ key is a pure function of (question, SOP), a change to the SOP moves the key
 with it; `key_changes(questions, old_sop, new_sop)` lists the questions whose
 key moved, which is what `refundkit sop impact` reports for exercises.
 `Key.plain()` is a JSON-able form for comparing, storing and reviewing.
+
+A question says what it asks (`kind`, `ask`); the SOP items a key cites are
+found in the SOP (the step whose choice is the amount, the caution on the
+handling window, the article sections of the refusal ...), never named here.
+An SOP without such an item gets an AnswerKeyError naming the question and
+what it needs; `refundkit sop check` refuses that SOP with that line.
 """
 from __future__ import annotations
 
@@ -18,9 +24,10 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from ..cases import parse_case
-from ..engine import Decision, decide, why
+from ..engine import Decision, decide
 from ..money import fmt, to_money
-from ..sop import Sop
+from ..sop import Sop, Step, seed_list
+from ..words import reading_notes, rule_line, seeds, step_with_choice, window_cautions, window_rule
 from .bank import BankError, Question
 
 
@@ -49,9 +56,20 @@ def plain(answer: Any) -> Any:
     return None if answer is None else str(answer)
 
 
-def _seeds(item: Any) -> list[str]:
-    seed = getattr(item, "seed", None)
-    return [] if seed is None else ([seed] if isinstance(seed, str) else list(seed))
+def _step(question: Question, sop: Sop, choice: str) -> Step:
+    step = step_with_choice(sop, choice)
+    if step is None:
+        raise AnswerKeyError(f"{question.id}: cites the step whose choice is the {choice}, "
+                             f"and SOP {sop.version} has no step with `choice: {choice}`")
+    return step
+
+
+def _window_cautions(question: Question, sop: Sop) -> list[str]:
+    ids = [c.id for c in window_cautions(sop)]
+    if not ids:
+        raise AnswerKeyError(f"{question.id}: cites the caution on the handling window (article sections "
+                             f"{seeds(sop.parameters.handling_window)}), and SOP {sop.version} has none (removed?)")
+    return ids
 
 
 def decision_for(question: Question, sop: Sop) -> Decision:
@@ -84,17 +102,21 @@ def _key(question: Question, sop: Sop) -> Key:
     kind, ask, v = question.kind, question.ask, sop.version
     if kind == "action":
         d = decision_for(question, sop)
-        rule = next(r for r in sop.rules if r.id == d.rule)
-        return Key(question.id, d.action, d.rule, (d.rule, *_seeds(rule), *d.blocked_by), v)
+        return Key(question.id, d.action, d.rule, (d.rule, *seed_list(sop.rule_by_id[d.rule].seed), *d.blocked_by), v)
     if kind == "amount":
         d = decision_for(question, sop)
         if ask in (None, "refund"):
-            return Key(question.id, d.refund.total, "S07", ("S07", "ST7"), v)
+            amount = sop.parameters.amount
+            step = _step(question, sop, "amount")
+            return Key(question.id, d.refund.total, seeds(amount), (*seed_list(amount.seed), step.id), v)
         if ask == "fee":
-            return Key(question.id, d.refund.fee, d.refund.method, ("S08", "ST8", d.refund.method), v)
+            step, method = _step(question, sop, "method"), sop.method_by_id[d.refund.method]
+            return Key(question.id, d.refund.fee, method.id, (*method.seeds, step.id, method.id), v)
         if ask == "hours_left":
+            cautions = _window_cautions(question, sop)
+            notes = [n.id for n in reading_notes(sop, sop.parameters.handling_window.seed)]
             hours = Decimal(math.floor(d.deadline.hours_left))
-            return Key(question.id, hours, "C1", ("C1", "N03"), v)
+            return Key(question.id, hours, cautions[0], (*cautions, *notes), v)
         raise AnswerKeyError(f"{question.id}: ask: unknown {ask!r} for an amount question (refund, fee, hours_left)")
     if kind == "order":
         order = [s.id for s in sop.steps]
@@ -119,19 +141,20 @@ def _key(question: Question, sop: Sop) -> Key:
     if kind == "after":
         d = decision_for(question, sop)
         answer = _in_sop_order(d.after_refund, [t.id for t in sop.after_refund.tasks], question.choices)
-        return Key(question.id, answer, d.action, ("P08", *answer), v)
+        return Key(question.id, answer, d.action, (*seed_list(sop.after_refund.seed), *answer), v)
     if kind == "refusal":
         group = {"must": sop.refusal.must, "never": sop.refusal.never}.get(ask or "must")
         if group is None:
             raise AnswerKeyError(f"{question.id}: ask: unknown {ask!r} for a refusal question (must, never)")
         order = [f.id for f in sop.refusal.must + sop.refusal.never]
         answer = _in_sop_order([f.id for f in group], order, question.choices)
-        return Key(question.id, answer, "P05", ("P05", *answer), v)
+        return Key(question.id, answer, seeds(sop.refusal), (*seed_list(sop.refusal.seed), *answer), v)
     if kind == "evidence":
         pi = sop.platform_intervention
         order = [e.id for e in pi.evidence + pi.not_evidence]
         answer = _in_sop_order([e.id for e in pi.evidence], order, question.choices)
-        return Key(question.id, answer, "P06", ("P06", "N05"), v)
+        notes = [n.id for n in reading_notes(sop, pi.seed)]
+        return Key(question.id, answer, seeds(pi), (*seed_list(pi.seed), *notes), v)
     if kind == "data":
         from .data import QUERIES, dataset
 
@@ -143,7 +166,7 @@ def _key(question: Question, sop: Sop) -> Key:
         except ValueError as exc:
             raise AnswerKeyError(f"{question.id}: {exc}") from None
         ids = tuple(str(x) for x in question.params.values() if _is_sop_id(sop, str(x)))
-        return Key(question.id, answer, "P08", ("P08", *ids), v)
+        return Key(question.id, answer, seeds(sop.after_refund), (*seed_list(sop.after_refund.seed), *ids), v)
     raise BankError(f"{question.id}: kind: unknown {kind!r}")
 
 
@@ -216,30 +239,28 @@ def rule_text(question: Question, key: Key, sop: Sop, lang: str = "zh") -> str:
     """The SOP rule that decides the key, with its id: shown when an answer is wrong."""
     kind = question.kind
     if kind == "action":
-        rule = next(r for r in sop.rules if r.id == key.rule)
-        out = f"{rule.id} ({', '.join(_seeds(rule))}): {why(rule.id, sop, lang)}"
+        out = rule_line(key.rule, sop, lang)
         blocked = [i for i in key.sop_ids if i in sop.caution_by_id]
         for cid in blocked:
             out += f"; {cid} {sop.caution_by_id[cid].text(lang)}"
         return out
     if kind == "amount":
         if question.ask == "hours_left":
-            note = next((n for n in sop.notes if n.id == "N03"), None)
-            return f"C1: {sop.caution_by_id['C1'].text(lang)}" + (f" N03: {note(lang)}" if note else "")
+            return window_rule(sop, lang)
         if question.ask == "fee":
             m = sop.method_by_id[key.rule]
-            return f"S08: {m(lang)}"
-        return f"S07: {sop.parameters.amount.rule(lang)}"
+            return f"{seeds(m)}: {m(lang)}"
+        return f"{seeds(sop.parameters.amount)}: {sop.parameters.amount.rule(lang)}"
     if kind == "order":
         first, last = sop.steps[0], sop.steps[-1]  # the whole procedure: naming the key's ends would give it away
-        return f"{first.id}–{last.id} ({', '.join(_seeds(first))}–{', '.join(_seeds(last))}): {sop.title(lang)}"
+        return f"{first.id}–{last.id} ({seeds(first)}–{seeds(last)}): {sop.title(lang)}"
     if kind in ("cautions", "after"):
         act = sop.action_by_id[key.rule]
         return f"{sop.t('action', lang)}: {act(lang)}"
     if kind == "refusal":
-        return f"P05: {sop.refusal.when(lang)}"
+        return f"{seeds(sop.refusal)}: {sop.refusal.when(lang)}"
     if kind == "evidence":
-        return f"P06: {sop.platform_intervention.merchant_does(lang)}"
+        return f"{seeds(sop.platform_intervention)}: {sop.platform_intervention.merchant_does(lang)}"
     if kind == "data":
         p = question.params
         if "task" in p and p["task"] in sop.task_by_id:
@@ -250,7 +271,7 @@ def rule_text(question: Question, key: Key, sop: Sop, lang: str = "zh") -> str:
             act = sop.action_by_id[p["action"]]
             return f"{act(lang)}: {act.todo(lang)}"
         if question.query == "refund_total":
-            return f"S07: {sop.parameters.amount.rule(lang)}"
-        step = next((s for s in sop.steps if s.choice == "reason"), sop.steps[0])
+            return f"{seeds(sop.parameters.amount)}: {sop.parameters.amount.rule(lang)}"
+        step = step_with_choice(sop, "reason") or sop.steps[0]
         return f"{step.id} {step(lang)}: {step.text(lang)}"
     return key.rule

@@ -11,11 +11,10 @@ so the stored outputs of the trainer notebooks fail nbval when a key moves.
 from __future__ import annotations
 
 from ..cases import parse_case
-from ..clock import fmt_span
 from ..engine import decide
-from ..money import fmt
 from ..sop import LANGS, Sop, default_sop
 from .bank import Bank, default_bank
+from ..words import action_line, caution_line, deadline_line, refund_lines, seeds
 from .key import answer_key, answer_words, choice_label, rule_text
 
 
@@ -62,23 +61,18 @@ class Solutions:
     def _explain(self, q, d, lang: str) -> list[str]:
         """Only what the question is about, so a change elsewhere in the SOP (the window, say)
         does not move this output: an action question prints no deadline, a deadline question no amount."""
-        sop, t = self.sop, lambda k: self.sop.t(k, lang)
+        sop = self.sop
         if q.kind == "amount" and q.ask == "hours_left":
-            dl = d.deadline
-            return [f"{t('deadline')}: {dl.due:%Y-%m-%d %H:%M} ({t(dl.urgency)}; {t('time_left')} {fmt_span(dl.left, t('duration'))}) [C1]"]
+            return [deadline_line(d.deadline, sop, lang)]
         if q.kind == "amount":
-            comps = {c.id: c for c in sop.parameters.amount.components}
-            sign = {"include": "+", "deduct": "−", "ignore": "·"}
-            lines = [f"{sign[ln.treatment]} {comps[ln.component](lang)} {fmt(ln.amount)}" for ln in d.refund.lines]
-            return lines + [f"= {t('total')} {fmt(d.refund.total)} (S07)"]
+            lines = refund_lines(d.refund, sop, lang)
+            return lines[:-1] + [f"{lines[-1]} ({seeds(sop.parameters.amount)})"]
         act = sop.action_by_id[d.action]
-        lines = [f"{t('action')}: {act(lang)} [{act.id}] — {act.todo(lang)}"]
-        if d.held_action:
-            held = sop.action_by_id[d.held_action]
-            lines.append(f"{t('held')}: {held(lang)} [{held.id}] ← {', '.join(d.blocked_by)}")
+        head, *held = action_line(d, sop, lang)
+        lines = [f"{head} — {act.todo(lang)}", *(h.strip() for h in held)]
         if q.kind in ("cautions", "action"):
             for c in d.cautions:
-                lines.append(f"  {t('status_' + c.status)} {c.id} {sop.caution_by_id[c.id](lang)}")
+                lines.append(f"  {caution_line(c, sop, lang)}")
         if q.kind == "after":
             for a in d.after_refund:
                 lines.append(f"  {a} {sop.task_by_id[a](lang)}")

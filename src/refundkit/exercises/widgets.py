@@ -71,7 +71,7 @@ def facts_html(question: Question, sop: Sop, lang: str) -> str:
     rows.append((t("refund_method"), sop.method_by_id[case.refund_method](lang)))
     rows.append((t("merchant_balance"), t("unknown") if case.merchant_balance is None else fmt(case.merchant_balance)))
     if case.reason:
-        rows.append((t("reason"), next(r(lang) for r in sop.reasons if r.id == case.reason)))
+        rows.append((t("reason"), sop.reason_by_id[case.reason](lang)))
     rows.append((t("requested_at"), f"{case.requested_at:%Y-%m-%d %H:%M}"))
     rows.append((t("training_now"), f"{question.now:%Y-%m-%d %H:%M}"))
     body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{escape(k)}</th><td>{escape(v)}</td></tr>"

@@ -139,11 +139,10 @@ def item_name(group: str, item_id: str, lang: str, *sops: Sop) -> str:
             if group == "actions" and item_id in s.action_by_id:
                 return s.action_by_id[item_id](lang)
             if group == "rules":
-                from ..engine import why
+                from ..words import conditions
 
-                if any(r.id == item_id for r in s.rules):
-                    rule = next(r for r in s.rules if r.id == item_id)
-                    return f"{why(item_id, s, lang)} → {s.action_by_id[rule.action](lang)}"
+                if item_id in s.rule_by_id:
+                    return f"{conditions(item_id, s, lang)} → {s.action_by_id[s.rule_by_id[item_id].action](lang)}"
             if group == "facts" and item_id in s.facts:
                 return s.facts[item_id](lang)
             if group == "ui" and item_id in s.ui:

@@ -124,3 +124,26 @@ def prose_mentions(root: Path, sop: Sop) -> list[str]:
             if line not in out:
                 out.append(line)
     return out
+
+
+def broken_keys(root: Path, sop: Sop) -> list[str]:
+    """One line per exercise question whose answer key cannot be found in `sop` (an item it cites is gone)."""
+    from ..exercises.bank import BankError, load_bank
+    from ..exercises.key import AnswerKeyError, answer_key
+
+    path = root / "exercises" / "questions.yaml"
+    if not path.exists():
+        return []
+    try:
+        bank = load_bank(path, root / "data" / "scenarios.yaml", sop=sop)
+    except BankError as exc:
+        return [str(exc)]
+    out = []
+    for q in bank.questions:
+        try:
+            answer_key(q, sop)
+        except (AnswerKeyError, BankError) as exc:
+            out.append(f"exercises/questions.yaml: {exc}")
+        except (KeyError, ValueError) as exc:  # a bare lookup failing is still a question this SOP breaks
+            out.append(f"exercises/questions.yaml: {q.id}: its key cannot be computed under SOP {sop.version} ({exc})")
+    return out

@@ -13,8 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Callable
 
-from ..engine import why
 from ..sop import LANGS, Sop, Text
+from ..words import conditions, seeds
 
 Progress = Callable[[str], None] | None
 
@@ -76,11 +76,6 @@ class _Html:
         return escape(t(self.lang)) if self.lang != "both" else f"{escape(t.zh)} / {escape(t.en)}"
 
 
-def _seeds(item) -> str:
-    seed = item.seed
-    return ", ".join([seed] if isinstance(seed, str) else seed)
-
-
 def _rate(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
 
@@ -125,13 +120,13 @@ def html_handout(sop: Sop, lang: str = "zh", progress: Progress = None) -> str:
 <div class="cols"><table><tr><th>{h.one('ho_window')}</th><td><b data-window-days>{wnd.days}</b> {h.one('days')}
 <br>{h.tx(wnd.at_deadline)}<br>{h.tx(wnd.late)}</td></tr>
 <tr><th>{h.one('ho_due_soon')}</th><td><b>{p.due_soon_hours}</b> {h.one('hours')}</td></tr></table>
-<table><tr><th colspan="2">{h.one('ho_amount')} <span class="id">{_seeds(p.amount)}</span></th></tr>{comps}
+<table><tr><th colspan="2">{h.one('ho_amount')} <span class="id">{seeds(p.amount)}</span></th></tr>{comps}
 <tr><td colspan="2">{h.tx(p.amount.rule)}</td></tr></table></div>
 <table style="margin-top:2mm"><tr><th>{h.one('ho_methods')}</th><th>{h.one('ho_fee_rate')}</th></tr>{methods}</table></section>""")
 
     step("steps")
     items = "".join(f"""<li id="{s.id}"><span class="num">{s.id}</span><div><b>{h.tx(s)}</b>
-<span class="id">{_seeds(s)}</span><br>{h.tx(s.text)}</div></li>""" for s in sop.steps)
+<span class="id">{seeds(s)}</span><br>{h.tx(s.text)}</div></li>""" for s in sop.steps)
     parts.append(f'<section id="steps"><h2>{h.w("ho_steps")}</h2><ol class="steps">{items}</ol></section>')
 
     step("cautions")
@@ -140,7 +135,7 @@ def html_handout(sop: Sop, lang: str = "zh", progress: Progress = None) -> str:
         block = (f'<span class="tag block">{h.one("ho_blocks")}: {h.tx(sop.facts[c.guard])}</span>'
                  if c.blocks and c.guard else "")
         cards.append(f"""<div class="card{' blocks' if c.blocks else ''}" id="{c.id}"><b>{c.id} {h.tx(c)}</b>
-<span class="id">{_seeds(c)}</span><br>{h.tx(c.text)}<br>
+<span class="id">{seeds(c)}</span><br>{h.tx(c.text)}<br>
 <span class="tag">{h.one('ho_applies')}: {_applies(sop, c, h)}</span>{block}</div>""")
     parts.append(f'<section id="cautions"><h2>{h.w("cautions")}</h2>{"".join(cards)}</section>')
 
@@ -148,9 +143,9 @@ def html_handout(sop: Sop, lang: str = "zh", progress: Progress = None) -> str:
     rows = []
     for r in sop.rules:
         act = sop.action_by_id[r.action]
-        conds = (escape(why(r.id, sop, lang)) if lang != "both"
-                 else f'<span lang="zh">{escape(why(r.id, sop, "zh"))}</span><span class="en">{escape(why(r.id, sop, "en"))}</span>')
-        rows.append(f"""<tr id="{r.id}"><td><b>{r.id}</b><br><span class="id">{_seeds(r)}</span></td><td>{conds}</td>
+        conds = (escape(conditions(r.id, sop, lang)) if lang != "both"
+                 else f'<span lang="zh">{escape(conditions(r.id, sop, "zh"))}</span><span class="en">{escape(conditions(r.id, sop, "en"))}</span>')
+        rows.append(f"""<tr id="{r.id}"><td><b>{r.id}</b><br><span class="id">{seeds(r)}</span></td><td>{conds}</td>
 <td><b>{h.tx(act)}</b><br>{h.tx(act.todo)}</td></tr>""")
     parts.append(f"""<section id="branches"><h2>{h.w('ho_branches')}</h2>
 <table><thead><tr><th>{h.one('ho_rule')}</th><th>{h.one('ho_when')}</th><th>{h.one('action')}</th></tr></thead>
@@ -163,22 +158,22 @@ def html_handout(sop: Sop, lang: str = "zh", progress: Progress = None) -> str:
     step("refusal")
     ref, pi = sop.refusal, sop.platform_intervention
     li = lambda xs: "".join(f"<li>{h.tx(x)} <span class='id'>{x.id}</span></li>" for x in xs)  # noqa: E731
-    parts.append(f"""<section id="refusal"><h2>{h.w('ho_refusal')} <span class="id">{_seeds(ref)}</span></h2>
+    parts.append(f"""<section id="refusal"><h2>{h.w('ho_refusal')} <span class="id">{seeds(ref)}</span></h2>
 <p>{h.tx(ref.when)}</p><div class="cols"><div><b>{h.one('ho_must')}</b><ul>{li(ref.must)}</ul></div>
 <div><b>{h.one('ho_never')}</b><ul>{li(ref.never)}</ul></div></div>
-<h2>{h.w('ho_intervention')} <span class="id">{_seeds(pi)}</span></h2><p>{h.tx(pi.when)}<br>{h.tx(pi.merchant_does)}</p>
+<h2>{h.w('ho_intervention')} <span class="id">{seeds(pi)}</span></h2><p>{h.tx(pi.when)}<br>{h.tx(pi.merchant_does)}</p>
 <div class="cols"><div><b>{h.one('ho_evidence')}</b><ul>{li(pi.evidence)}</ul></div>
 <div><b>{h.one('ho_not_evidence')}</b><ul>{li(pi.not_evidence)}</ul></div></div></section>""")
 
     step("after")
     tasks = "".join(f"<li>{h.tx(t)} <span class='id'>{t.id}</span></li>" for t in sop.after_refund.tasks)
-    parts.append(f"""<section id="after"><h2>{h.w('after_refund')} <span class="id">{_seeds(sop.after_refund)}</span></h2>
+    parts.append(f"""<section id="after"><h2>{h.w('after_refund')} <span class="id">{seeds(sop.after_refund)}</span></h2>
 <ul>{tasks}</ul><h2>{h.w('ho_reasons')}</h2><ul>{li(sop.reasons)}</ul></section>""")
 
     step("notes")
-    adv = "".join(f"<li>{h.tx(a)} <span class='id'>{a.id} · {_seeds(a)}</span></li>" for a in sop.advice)
+    adv = "".join(f"<li>{h.tx(a)} <span class='id'>{a.id} · {seeds(a)}</span></li>" for a in sop.advice)
     notes = "".join(f"""<div class="card"><b>{n.id}</b> <span class="tag">{h.one('platform_note' if n.kind == 'platform' else 'reading_note')}</span>
-<span class="id">{_seeds(n)}</span><br>{h.tx(n)}</div>""" for n in sop.notes)
+<span class="id">{seeds(n)}</span><br>{h.tx(n)}</div>""" for n in sop.notes)
     parts.append(f"""<section id="advice"><h2>{h.w('ho_advice')}</h2><ul>{adv}</ul></section>
 <section id="notes"><h2>{h.w('ho_notes')}</h2>{notes}</section>""")
 
@@ -206,22 +201,22 @@ def md_handout(sop: Sop, lang: str = "zh", svg_name: str | None = None, progress
     out += [f"## {w('ho_numbers')}", "",
             f"- **{w('ho_window')}:** {p.handling_window.days} {w('days')}. {tx(p.handling_window.at_deadline)}",
             f"- **{w('ho_due_soon')}:** {p.due_soon_hours} {w('hours')}",
-            f"- **{w('ho_amount')}** ({_seeds(p.amount)}): {tx(p.amount.rule)}"]
+            f"- **{w('ho_amount')}** ({seeds(p.amount)}): {tx(p.amount.rule)}"]
     out += [f"  - {tx(c)}: {w('ho_' + c.treatment)}" for c in p.amount.components]
     out += [f"- **{w('ho_methods')}:** " + "; ".join(f"{tx(m)} ({w('ho_fee_rate')} {_rate(m.fee_rate)})" for m in p.methods), ""]
     say("[2/4] steps, cautions")
     out += [f"## {w('ho_steps')}", ""]
-    out += [f"{i}. **{s.id} {tx(s)}** ({_seeds(s)}): {tx(s.text)}" for i, s in enumerate(sop.steps, 1)]
+    out += [f"{i}. **{s.id} {tx(s)}** ({seeds(s)}): {tx(s.text)}" for i, s in enumerate(sop.steps, 1)]
     out += ["", f"## {w('cautions')}", ""]
     for c in sop.cautions:
         block = f" **{w('ho_blocks')}:** {tx(sop.facts[c.guard])}." if c.blocks and c.guard else ""
-        out.append(f"- **{c.id} {tx(c)}** ({_seeds(c)}): {tx(c.text)}{block}")
+        out.append(f"- **{c.id} {tx(c)}** ({seeds(c)}): {tx(c.text)}{block}")
     say("[3/4] branches, flowchart")
     out += ["", f"## {w('ho_branches')}", "", f"| {w('ho_rule')} | {w('ho_when')} | {w('action')} |", "| --- | --- | --- |"]
     for r in sop.rules:
         act = sop.action_by_id[r.action]
-        conds = " / ".join(why(r.id, sop, lg) for lg in langs)
-        out.append(f"| {r.id} ({_seeds(r)}) | {esc(conds)} | **{esc(tx(act))}**: {esc(tx(act.todo))} |")
+        conds = " / ".join(conditions(r.id, sop, lg) for lg in langs)
+        out.append(f"| {r.id} ({seeds(r)}) | {esc(conds)} | **{esc(tx(act))}**: {esc(tx(act.todo))} |")
     if svg_name:
         out += ["", f"## {w('ho_flowchart')}", "", f"![{w('ho_flowchart')}]({svg_name})"]
     say("[4/4] refusal, intervention, after the refund, notes")

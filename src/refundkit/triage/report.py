@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..clock import fmt_span
 from ..money import fmt
 from ..sop import Sop
+from ..words import time_left
 from .mapping import Mapping, load_mapping
 
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
@@ -237,7 +237,7 @@ def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_not
         for i in range(n):
             r = d.iloc[i]
             flag = t(r["urgency"]) if r["urgency"] != "on_time" else ""
-            left = fmt_span(pd.Timedelta(hours=float(r["hours_left"])).to_pytimedelta(), t("duration"))
+            left = time_left(pd.Timedelta(hours=float(r["hours_left"])).to_pytimedelta(), sop, lang)
             checks = []
             if above[i]:
                 checks.append(t("triage_check_above_paid_short"))

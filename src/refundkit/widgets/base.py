@@ -67,7 +67,7 @@ def input_message(sop: Sop, key: str, lang: str) -> str:
     amount limit, the SOP's own sentence with the limit in it."""
     limit = getattr(sop.parameters, "amount_limit", None)
     if key == "err_too_large" and limit is not None:
-        return limit.refused(lang).format(max=f"{limit.max_yuan:,.2f}")
+        return limit.refused(lang)
     return sop.t(key, lang)
 
 
@@ -94,7 +94,3 @@ def tag(sop_id: str) -> str:
     """An SOP id shown as a small grey tag, so a learner can look the rule up."""
     return f'<code class="rk-id" style="color:#666">[{esc(sop_id)}]</code>'
 
-
-def seeds(item) -> str:
-    s = item.seed if isinstance(item.seed, list) else [item.seed]
-    return ", ".join(s)

@@ -20,6 +20,7 @@ from ..cases import Amounts
 from ..engine import Refund, compute_refund
 from ..money import fmt
 from ..typed_input import InputError, amount
+from ..words import refund_parts, seeds
 from .base import SopWidget, esc, input_message, msg, tag
 
 
@@ -109,12 +110,10 @@ class RefundCalculator(SopWidget):
 
     def breakdown_html(self) -> str:
         lang, r = self.lang, self.refund
-        comps = {c.id: c for c in self.components}
-        sign = {"include": "+", "deduct": "−", "ignore": "·"}
         rows = [
-            f'<tr class="rk-line rk-line-{ln.component}"><td>{sign[ln.treatment]}</td><td>{esc(comps[ln.component](lang))}</td>'
-            f'<td style="text-align:right">{fmt(ln.amount)}</td><td>{esc(self.t("treatment_" + ln.treatment))}</td></tr>'
-            for ln in r.lines
+            f'<tr class="rk-line rk-line-{p.component}"><td>{p.sign}</td><td>{esc(p.label)}</td>'
+            f'<td style="text-align:right">{p.amount}</td><td>{esc(p.treatment)}</td></tr>'
+            for p in refund_parts(r, self.sop, lang)
         ]
         rows.append(f'<tr class="rk-total"><td>=</td><td><b>{esc(self.t("refund_amount"))}</b></td>'
                     f'<td style="text-align:right"><b>{fmt(r.total)}</b></td><td></td></tr>')
@@ -123,5 +122,5 @@ class RefundCalculator(SopWidget):
         amount = self.sop.parameters.amount
         m = self.sop.method_by_id[r.method]
         return (f'<table class="rk-breakdown">{"".join(rows)}</table>'
-                f'<p class="rk-rule">{esc(amount.rule(lang))} {tag(amount.seed if isinstance(amount.seed, str) else ", ".join(amount.seed))}</p>'
+                f'<p class="rk-rule">{esc(amount.rule(lang))} {tag(seeds(amount))}</p>'
                 f'<p class="rk-method-note">{esc(self.t("method"))}: {esc(m(lang))} {tag(m.id)}</p>')

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from ..words import seeds
 from .base import SopWidget, esc, msg, tag
 
 
@@ -68,7 +69,7 @@ class CautionChecklist(SopWidget):
         for cid in self.applicable:
             c = sop.caution_by_id[cid]
             self.boxes[cid].description = f"{cid} {c(lang)}"
-            text = f'{esc(c.text(lang))} {tag(", ".join(c.seeds))}'
+            text = f'{esc(c.text(lang))} {tag(seeds(c))}'
             if cid in self.wrong_ticks:
                 fact = sop.facts[c.guard]
                 text = msg(f'{self.t("status_failed")}: {fact(lang)} = {fact.label(self.facts[c.guard], lang)}', "error") + " " + text

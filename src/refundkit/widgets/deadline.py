@@ -17,7 +17,8 @@ from datetime import datetime
 
 import ipywidgets as W
 
-from ..clock import Deadline, deadline, fmt_span
+from ..clock import Deadline, deadline
+from ..words import time_left, window_ref
 from .base import SopWidget, esc, msg, tag, typed_time
 
 BAR_STYLE = {"on_time": "success", "due_soon": "warning", "overdue": "danger"}
@@ -93,8 +94,8 @@ class DeadlineClock(SopWidget):
                 f'{esc(self.t(dl.urgency))}</span>')
         lines = [
             f'<b>{esc(self.t("deadline"))}</b>: <span class="rk-due">{_show(dl.due)}</span> '
-            f'({p.handling_window.days} {esc(self.t("days"))}) {tag("C1")}',
-            f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(fmt_span(dl.left, self.t("duration")))}</span> {band}',
+            f'({p.handling_window.days} {esc(self.t("days"))}) {tag(window_ref(self.sop))}',
+            f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(time_left(dl.left, self.sop, lang))}</span> {band}',
             f'<b>{esc(self.t("at_deadline"))}</b>: {esc(p.handling_window.at_deadline(lang))}',
         ]
         if dl.urgency != "on_time":

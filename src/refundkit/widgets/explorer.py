@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from ..engine import NoRuleError, Outcome, case_facts, outcome, why
-from .base import SopWidget, esc, msg, tag, seeds
+from ..engine import NoRuleError, Outcome, case_facts, outcome
+from ..words import conditions, seeds
+from .base import SopWidget, esc, msg, tag
 from ..flowchart import flowchart_svg
 
 
@@ -110,13 +111,13 @@ class DecisionExplorer(SopWidget):
     def result_html(self) -> str:
         o, lang, sop = self.outcome, self.lang, self.sop
         act = sop.action_by_id[o.action]
-        rule = next(r for r in sop.rules if r.id == o.rule)
+        rule = sop.rule_by_id[o.rule]
         out = [f'<p><b>{esc(self.t("action"))}</b>: <span class="rk-action" data-action="{act.id}">'
                f'{esc(act(lang))}</span> {tag(act.id)}<br>{esc(act.todo(lang))}</p>']
         if o.held_action:
             held = sop.action_by_id[o.held_action]
             out.append(f'<p class="rk-held"><b>{esc(self.t("held"))}</b>: {esc(held(lang))} {tag(held.id)}</p>')
-        out.append(f'<p class="rk-why"><b>{esc(self.t("why"))}</b>: {tag(rule.id)} {esc(why(rule.id, sop, lang))} '
+        out.append(f'<p class="rk-why"><b>{esc(self.t("why"))}</b>: {tag(rule.id)} {esc(conditions(rule.id, sop, lang))} '
                    f'{tag(seeds(rule))}</p>')
         if o.cautions:
             items = "".join(

@@ -28,9 +28,10 @@ from datetime import datetime
 
 import ipywidgets as W
 
-from ..engine import decide, why
+from ..engine import decide
 from ..money import fmt
-from .base import SopWidget, esc, input_message, msg, tag, seeds
+from ..words import conditions, refund_parts, seeds
+from .base import SopWidget, esc, input_message, msg, tag
 from .calculator import money_problem
 from .checklist import CautionChecklist
 
@@ -118,7 +119,7 @@ class ProcedureWizard(SopWidget):
         if kind == "branch":
             return f"{sop.action_by_id[value](lang)} [{value}]"
         if kind == "reason":
-            return next(r(lang) for r in sop.reasons if r.id == value)
+            return sop.reason_by_id[value](lang)
         if kind == "method":
             return sop.method_by_id[value](lang)
         if kind == "amount":
@@ -146,7 +147,7 @@ class ProcedureWizard(SopWidget):
         if not finished:
             step = sop.step_by_id[self.step_id]
             prompt = self.t(f"prompt_{kind}") if kind else self.t("no_choice")
-            self.step_html.value = (f'<h4>{esc(self.t("step"))} {step.id}: {esc(step(lang))} {tag(", ".join(step.seeds))}</h4>'
+            self.step_html.value = (f'<h4>{esc(self.t("step"))} {step.id}: {esc(step(lang))} {tag(seeds(step))}</h4>'
                                     f'<p>{esc(step.text(lang))}</p><p class="rk-prompt"><i>{esc(prompt)}</i></p>')
         else:
             self.step_html.value = f'<h4>{esc(self.t("summary"))}</h4>'
@@ -230,14 +231,12 @@ class ProcedureWizard(SopWidget):
             head = msg(f'{t("wrong")} {t("your_choice")}: {self.label(kind, value, lang)}', "error")
             because = f'<br><b>{esc(t("right_answer"))}</b>: {esc(self.label(kind, expected, lang))}<br>'
             if kind == "branch":
-                rule = next(r for r in sop.rules if r.id == d.rule)
+                rule = sop.rule_by_id[d.rule]
                 act = sop.action_by_id[expected]
-                because += f'{tag(rule.id)} {esc(why(rule.id, sop, lang))} {tag(seeds(rule))}<br>{esc(act.todo(lang))}'
+                because += f'{tag(rule.id)} {esc(conditions(rule.id, sop, lang))} {tag(seeds(rule))}<br>{esc(act.todo(lang))}'
             elif kind == "amount":
                 amount = sop.parameters.amount
-                comps = {c.id: c for c in amount.components}
-                lines = " ".join(f'{"+" if ln.signed >= 0 else "−"} {esc(comps[ln.component](lang))} {fmt(ln.amount)}'
-                                 for ln in d.refund.lines)
+                lines = " ".join(f'{p.sign} {esc(p.label)} {p.amount}' for p in refund_parts(d.refund, sop, lang))
                 because += f'{esc(amount.rule(lang))} {tag(seeds(amount))}<br>{lines} = {fmt(d.refund.total)}'
             elif kind == "cautions":
                 if d.blocked_by:
