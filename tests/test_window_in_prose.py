@@ -157,7 +157,7 @@ def _wrong(q, key):
 def test_notebook_prose_does_not_state_the_window():
     """Markdown can't follow the SOP: it names the window, and a cell that prints it says how long it is."""
     found = []
-    for nb in sorted([*REPO.glob("notebooks/**/*.ipynb"), *REPO.glob("exercises/*.ipynb"), *REPO.glob("app/*.ipynb")]):
+    for nb in sorted([*REPO.glob("notebooks/**/*.ipynb"), *REPO.glob("exercises/**/*.ipynb"), *REPO.glob("app/*.ipynb")]):
         if ".ipynb_checkpoints" in nb.parts:
             continue
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]

@@ -1,9 +1,9 @@
 """Numbers in prose: `{window_days}` in a text is filled from the SOP's parameters.
 
-    fill("商家需要在{window_days}天内处理", values)    # -> "商家需要在7天内处理"
+    fill("商家需要在{window_days}天内处理", placeholder_values(sop.parameters))   # -> "商家需要在7天内处理"
 
 The one fill function of the kit. The SOP loader fills the SOP's own texts,
-the scenario and question loaders fill theirs, with `values(parameters)` of
+the scenario and question loaders fill theirs, with `placeholder_values()` of
 the SOP in use, so a changed window changes every sentence that states it.
 Braces that name no parameter are left alone: interface words such as
 `{hours}` are filled later by the code that shows them. The names: {window_days},
@@ -18,7 +18,7 @@ from typing import Any, Mapping
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-def values(parameters: Mapping[str, Any] | Any) -> dict[str, str]:
+def placeholder_values(parameters: Mapping[str, Any] | Any) -> dict[str, str]:
     """The placeholders an author may write, from the SOP's `parameters` (raw mapping or model)."""
     get = (lambda o, k: o.get(k) if isinstance(o, Mapping) else getattr(o, k, None))  # noqa: E731
     window = get(parameters, "handling_window")

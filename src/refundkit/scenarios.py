@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from . import placeholders
 from .cases import Case, CaseError, parse_case
 from .clock import parse_time
 from .engine import Decision, decide
+from .placeholders import fill_tree, placeholder_values
 from .sop import REPO_ROOT, Sop, Text, yaml_load
 
 DEFAULT_SCENARIOS_PATH = REPO_ROOT / "data" / "scenarios.yaml"
@@ -54,7 +54,7 @@ def load_scenarios(sop: Sop, path: str | Path | None = None) -> list[Scenario]:
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise ScenarioError(f"{path}: expected a mapping with `training_clock` and a `scenarios` list")
     default_now = parse_time(data.get("training_clock"), f"{path}: training_clock")
-    vals = placeholders.values(sop.parameters)  # numbers in titles and stories come from the SOP
+    vals = placeholder_values(sop.parameters)  # numbers in titles and stories come from the SOP
     out, seen = [], set()
     for i, raw in enumerate(data["scenarios"]):
         where = f"{path}: scenarios[{i}] ({raw.get('id', '?') if isinstance(raw, dict) else '?'})"
@@ -69,8 +69,8 @@ def load_scenarios(sop: Sop, path: str | Path | None = None) -> list[Scenario]:
             case_data = dict(raw["case"], id=sid)
             out.append(Scenario(
                 id=sid,
-                title=Text(**placeholders.fill_tree(raw["title"], vals)),
-                story=Text(**placeholders.fill_tree(raw["story"], vals)),
+                title=Text(**fill_tree(raw["title"], vals)),
+                story=Text(**fill_tree(raw["story"], vals)),
                 topics=tuple(raw.get("topics", ())),
                 now=parse_time(raw["now"], f"{where}: now") if "now" in raw else default_now,
                 case=parse_case(case_data, sop),

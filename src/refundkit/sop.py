@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .placeholders import fill_tree, unknown_in_tree, values as placeholder_values
+from .placeholders import fill_tree, placeholder_values, unknown_in_tree
 from .safeyaml import YamlError, load as load_yaml, read_text as read_yaml_text
 from .errors import SopError
 from .vocab import AMOUNT_FIELDS, DERIVED_FACTS, KNOWN_FACTS, LANGS

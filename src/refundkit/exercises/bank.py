@@ -21,7 +21,7 @@ import yaml
 
 from ..safeyaml import load as load_yaml
 from ..clock import ClockError, parse_time
-from .. import placeholders
+from ..placeholders import fill, placeholder_values, unknown
 from ..sop import REPO_ROOT, Sop, Text, default_sop, sop_path
 
 DEFAULT_BANK_PATH = REPO_ROOT / "exercises" / "questions.yaml"
@@ -113,11 +113,11 @@ def _text(raw: Any, where: str, vals: dict[str, str]) -> Text:
     out = {}
     for lang in ("zh", "en"):
         text = str(raw[lang]).strip()
-        typos = placeholders.unknown(text, vals)
+        typos = unknown(text, vals)
         if typos:
             raise BankError(f"{where}.{lang}: unknown placeholder {{{typos[0]}}} "
                             f"(expected one of {', '.join('{%s}' % v for v in vals)})")
-        out[lang] = placeholders.fill(text, vals)
+        out[lang] = fill(text, vals)
     return Text(**out)
 
 
@@ -150,7 +150,7 @@ def load_bank(path: str | Path | None = None, scenarios_path: str | Path | None 
     Numbers in the texts ({window_days} ...) are filled from `sop` (default: the SOP in use).
     """
     path = Path(path) if path else DEFAULT_BANK_PATH
-    vals = placeholders.values((sop or default_sop()).parameters)
+    vals = placeholder_values((sop or default_sop()).parameters)
     try:
         data = _yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
