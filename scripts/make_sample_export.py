@@ -2,6 +2,10 @@
 """Write the synthetic after-sales export samples under data/ (seeded: same files every run).
 
     python scripts/make_sample_export.py            # rewrites data/sample_export/ and data/sample_export_bad/
+    python scripts/make_sample_export.py --out DIR  # writes DIR/sample_export/ and DIR/sample_export_bad/ instead
+
+Every run writes the same bytes (seeded data, fixed times inside the .xlsx), so regenerating
+changes nothing in git unless this script changed.
 
 data/sample_export/ is what a shop would download from the backend over a few weeks:
   售后单导出-2026-11-20-10-00-00.xlsx   tickets of 6-17 Nov, state at the training clock; a merged
@@ -17,8 +21,12 @@ The people, phone numbers and addresses are made up.
 """
 from __future__ import annotations
 
+import argparse
 import csv
+import io
 import random
+import re
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -227,8 +235,19 @@ def write_xlsx(path: Path, rows: list[dict], columns: list[str]) -> None:
     for r in rows:
         ws.append([r[c] for c in columns])
     fixed = datetime(2026, 11, 20, 10, 0)
-    wb.properties.created = wb.properties.modified = fixed  # same bytes every run
-    wb.save(path)
+    wb.properties.created = wb.properties.modified = fixed
+    buf = io.BytesIO()
+    wb.save(buf)
+    # Same bytes every run: the zip stores each member's write time, so fix it too.
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=fixed.timetuple()[:6])
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time as "modified"
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-20T10:00:00Z", data)
+            dst.writestr(member, data)
 
 
 def write_csv(path: Path, rows: list[dict], columns: list[str], encoding: str) -> None:
@@ -239,7 +258,14 @@ def write_csv(path: Path, rows: list[dict], columns: list[str], encoding: str) -
             w.writerow([r[c] for c in columns])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    global OUT, BAD
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "data",
+                    help="folder to write sample_export/ and sample_export_bad/ into (default: the kit's data/)")
+    args = ap.parse_args(argv)
+    OUT, BAD = args.out / "sample_export", args.out / "sample_export_bad"
     rng = random.Random(SEED)
     tickets = make_tickets(rng)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -280,7 +306,7 @@ def main() -> None:
         ("售后单号", ""), ("商品发货状态", "已出库"),
     ]
     for i, (r, (col, val)) in enumerate(zip(bad_rows, faults)):
-        r["售后单号"] = str(7399999999999990000 + i) if col != "售后单号" else val
+        r["售后单号"] = str(7399999999999991234 + i) if col != "售后单号" else val
         r[col] = val
         if col == "售后类型" and val == "换货":
             r["售后原因"] = "尺码不合适"

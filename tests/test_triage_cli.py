@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from refundkit.cli import main
-from refundkit.triage.report import mask_address, mask_name, mask_phone, mask_text
+from refundkit.masking import mask_address, mask_name, mask_phone, mask_text
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample_export"
@@ -92,10 +92,11 @@ def test_terminal_summary_counts_add_up(capsys, tmp_path, monkeypatch):
     assert main(["triage", str(SAMPLE), "--now", NOW, "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "By action / By urgency" in out and "Money at stake" in out and "The 20 most urgent" in out
-    line = next(ln for ln in out.splitlines() if ln.startswith("Tickets in"))
+    line = next(ln for ln in out.splitlines() if ln.startswith("Rows read ") and "=" in ln)
     nums = [int(x) for x in line.replace("(", " ").replace(")", " ").split() if x.isdigit()]
-    rows_in, triaged, open_, finished, rejected = nums
-    assert rows_in == triaged + rejected and triaged == open_ + finished and rejected == 0
+    rows_read, open_, finished, rejected, duplicates = nums
+    assert rows_read == open_ + finished + rejected + duplicates and rejected == 0 and duplicates > 0
+    assert (tmp_path / "triage_duplicates.csv").exists()
     assert "Customer personal data is masked" in out
     assert not (tmp_path / "triage_rejected.csv").exists()
 
@@ -104,7 +105,7 @@ def test_bad_rows_go_to_their_own_file_and_the_rest_is_triaged(capsys, tmp_path)
     out = tmp_path / "wl.xlsx"
     assert main(["triage", str(BAD / "售后单导出-坏行.csv"), "-o", str(out), "--now", NOW]) == 0
     text = capsys.readouterr().out
-    assert "售后单 15 = 已判断 6" in text and "无法读取 9" in text
+    assert "读取行数 15 = 待处理(工作清单) " in text and "无法读取 9 + 重复 0" in text
     rej = tmp_path / "wl_rejected.csv"
     df = pd.read_csv(rej, dtype=str, encoding="utf-8-sig")
     assert len(df) == 9 and df["无法读取的原因"].notna().all()

@@ -80,17 +80,22 @@ def test_missing_required_column_names_it_and_the_columns_found(sop):
 def test_bad_cells_reject_their_row_with_a_reason_and_the_rest_go_on(sop):
     exp = load_exports([BAD / "售后单导出-坏行.csv"], sop)
     result = triage(exp, sop, NOW)
-    assert result.counts == {"rows_in": 15, "triaged": 6, "open": result.counts["open"], "finished": result.counts["finished"], "rejected": 9}
+    c = result.counts
+    assert c == {"rows_read": 15, "rows_in": 15, "triaged": 6, "open": c["open"], "finished": c["finished"], "rejected": 9,
+                 "duplicates": 0}
     reasons = dict(zip(result.rejected["_row"], result.rejected["reject_reason"]))
-    assert "2026-13-40 25:00:00" in reasons[8] and "售后申请时间" in reasons[8]
-    assert "must not be negative" in reasons[9]
-    assert "十元" in reasons[10]
-    assert "unknown state '待平台确认'" in reasons[11]
-    assert "换货 is not a refund request" in reasons[12]
-    assert "unknown type '退款不退货'" in reasons[13]
-    assert "two decimals" in reasons[14] and "12.345" in reasons[14]
-    assert "售后单号: empty" in reasons[15]
-    assert "已出库" in reasons[16]
+    assert reasons[8] == "售后申请时间: not a time (expected e.g. 2026-11-20 10:00:00)"
+    assert reasons[9] == "退商品金额（元）: negative (an amount refunded is 0 or more)"
+    assert reasons[10] == "退商品金额（元）: not an amount in yuan (expected e.g. 12.50)"
+    assert reasons[11].startswith("售后状态: unknown state (expected one of 待商家处理")
+    assert reasons[12].startswith("售后类型: not a refund request (价保, 换货, 维修, 补寄)")
+    assert reasons[13].startswith("售后类型: unknown type (expected one of 退货退款")
+    assert reasons[14] == "退运费金额（元）: more than two decimals (amounts are whole fen)"
+    assert reasons[15] == "售后单号: empty (every row needs a ticket number)"
+    assert reasons[16].startswith("商品发货状态: unknown shipping state")
+    # Reasons name the column and the problem, never the cell's value.
+    for bad in ("2026-13-40", "-5.00", "十元", "待平台确认", "退款不退货", "12.345", "已出库"):
+        assert not any(bad in r for r in reasons.values()), bad
 
 
 def test_undecodable_csv_and_wrong_paths_are_named(sop, tmp_path):

@@ -21,7 +21,7 @@ def row(**over):
 
 
 def frame(*rows):
-    return pd.DataFrame([dict(r, 售后单号=str(7300000000000000000 + i)) for i, r in enumerate(rows)])
+    return pd.DataFrame([dict(r, 售后单号=str(7300000000000012345 + i)) for i, r in enumerate(rows)])
 
 
 def test_texts_are_read_whatever_the_punctuation_width(sop):
@@ -47,11 +47,17 @@ def test_states_map_to_the_facts_the_sop_tests(sop):
 
 
 def test_money_columns_sum_into_the_sop_components(sop):
-    cf = to_cases(frame(row(**{"退商品金额（元）": "1,290.50", "退运费金额（元）": "", "退支付优惠（元）": "10", "实付金额（元）": "1280.50"})), sop)
+    cf = to_cases(frame(row(**{"退商品金额（元）": "1,290.50", "退运费金额（元）": "0", "退支付优惠（元）": "10", "实付金额（元）": "1280.50"})), sop)
     c = cf.cases.iloc[0]
     # goods value = goods part + payment-discount part; the discount is then deducted (S07).
     assert (c["goods_fen"], c["shipping_fen"], c["discount_fen"], c["coupon_fen"]) == (130050, 0, 1000, 0)
     assert c["export_refund_fen"] == 130050 and c["paid_fen"] == 128050
+    # A blank optional part is 0; a blank required amount rejects the row (never a refund of the shipping alone).
+    cf = to_cases(frame(row(**{"退支付优惠（元）": ""}), row(**{"退商品金额（元）": "", "退运费金额（元）": "6.00"})), sop)
+    assert cf.cases["discount_fen"].tolist() == [0]
+    assert cf.rejected["reject_reason"].tolist() == ["退商品金额（元）: empty, but the refund needs it (0 if nothing; a formula "
+                                                     "without a saved value reads as empty too: open the file in Excel, let it "
+                                                     "calculate, save, export again)"]
 
 
 def test_unknowns_stay_unknown(sop):
@@ -83,7 +89,8 @@ def test_mapping_values_are_checked_against_the_sop(sop, tmp_path):
 
 def test_in_memory_frame_without_files(sop):
     result = triage(frame(row(), row(售后申请时间="not a time")), sop, NOW)
-    assert result.counts == {"rows_in": 2, "triaged": 1, "open": 1, "finished": 0, "rejected": 1}
+    assert result.counts == {"rows_read": 2, "rows_in": 2, "triaged": 1, "open": 1, "finished": 0, "rejected": 1,
+                             "duplicates": 0}
     assert "not a time" in result.rejected["reject_reason"].iat[0]
 
 

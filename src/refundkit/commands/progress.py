@@ -89,12 +89,10 @@ def export(args) -> int:
         out = Path(args.output or "refundkit-progress.xlsx")
         if out.suffix.lower() != ".xlsx":
             raise UserError(f"{out}: an xlsx export needs a file name ending in .xlsx")
-        try:
-            import pandas as pd
+        try:  # the kit's safe writer: a learner's name or answer starting with = cannot run in Excel
+            from ..safe_write import write_sheets
 
-            with pd.ExcelWriter(out, engine="openpyxl") as xl:
-                for name, df in data.items():
-                    df.to_excel(xl, sheet_name=name, index=False)
+            write_sheets(data, out)
         except OSError as exc:
             raise UserError(f"{out}: cannot write ({exc.strerror})") from None
         print(f"{out}: {', '.join(f'{n} ({len(df)})' for n, df in data.items())}")
@@ -103,9 +101,11 @@ def export(args) -> int:
         if out.exists() and not out.is_dir():
             raise UserError(f"{out}: a csv export writes one file per table into a folder; this is a file")
         try:
+            from ..safe_write import write_csv
+
             out.mkdir(parents=True, exist_ok=True)
             for name, df in data.items():
-                df.to_csv(out / f"{name}.csv", index=False, encoding="utf-8-sig")
+                write_csv(df, out / f"{name}.csv")
         except OSError as exc:
             raise UserError(f"{out}: cannot write ({exc.strerror})") from None
         print(f"{out}/: {', '.join(f'{n}.csv ({len(df)})' for n, df in data.items())}")

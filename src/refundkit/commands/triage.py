@@ -26,6 +26,10 @@ def register(sub) -> None:
     p.add_argument("--no-mask", action="store_true", help="show customer names, phone numbers and addresses")
     p.add_argument("--rejected", help="file for the rows that cannot be read (default: next to -o, "
                                       "else triage_rejected.csv)")
+    p.add_argument("--duplicates", help="file listing the dropped copies of tickets found more than once "
+                                        "(default: next to -o, else triage_duplicates.csv)")
+    p.add_argument("--workers", type=int, default=None, help="processes reading files at once (default: one per core "
+                                                             "when there is enough to read)")
     p.add_argument("--top", type=int, default=20, help="rows of the worklist shown on the terminal (default 20)")
     p.add_argument("--summary", action="store_true", help="statistics by reason, product and week, with charts")
     p.add_argument("--charts", default="refund_summary", help="folder for the --summary tables and charts "
@@ -49,7 +53,8 @@ def _clock(args, export, sop) -> tuple[datetime, str]:
 
 def run(args) -> int:
     from ..triage import TriageError, load_exports, load_mapping, triage
-    from ..triage.report import Progress, frame_text, rejected_table, terminal_report, worklist_table, write_table
+    from ..triage.report import (Progress, duplicates_table, frame_text, rejected_table, terminal_report,
+                                  worklist_table, write_table)
 
     sop = load_sop(args.sop or sop_path())
     t = lambda k: sop.t(k, args.lang)  # noqa: E731
@@ -57,7 +62,8 @@ def run(args) -> int:
     try:
         mapping = load_mapping(sop, args.mapping)
         export = load_exports(args.exports, sop, mapping,
-                              progress=lambda name, i, n: progress(f"{t('triage_reading')} {name}", i, n))
+                              progress=lambda name, i, n: progress(f"{t('triage_reading')} {name}", i, n),
+                              workers=args.workers)
         now, note = _clock(args, export, sop)
         progress(t("triage_deciding"), 0, 1)
         result = triage(export, sop, now, mapping)
@@ -85,13 +91,23 @@ def run(args) -> int:
             except ValueError as exc:
                 raise UserError(str(exc)) from None
             print(f"{t('triage_written')}: {out} ({len(result.decided)})")
+
+    def beside(option: str | None, suffix: str) -> Path:
+        if option:
+            return Path(option)
+        if args.output and not args.summary:
+            return Path(args.output).with_name(Path(args.output).stem + f"_{suffix}.csv")
+        return Path(f"triage_{suffix}.csv")
+
+    if len(export.duplicates):
+        dup = beside(args.duplicates, "duplicates")
+        write_table(duplicates_table(result, sop, args.lang), dup)
+        print(f"{t('triage_duplicates_written')}: {dup} ({len(export.duplicates)})")
     if len(result.rejected):
-        rej = Path(args.rejected) if args.rejected else (
-            Path(args.output).with_name(Path(args.output).stem + "_rejected.csv") if args.output and not args.summary
-            else Path("triage_rejected.csv"))
+        rej = beside(args.rejected, "rejected")
         write_table(rejected_table(result, sop, args.lang, mask, mapping), rej)
         print(f"{t('triage_rejected_written')}: {rej} ({len(result.rejected)})")
-        for _, r in result.rejected.head(5).iterrows():
+        for _, r in result.rejected.head(5).iterrows():  # reasons name the column, never the cell
             print(f"  {r.get('_file', '')}:{r.get('_row', '')}  {r['reject_reason']}")
     if mask:
         print(t("triage_masked"))

@@ -11,7 +11,7 @@
                         # columns (action, rule, due, hours_left, urgency, C1..C6, to_check ...)
     result.finished     # tickets already over (finished = refunded / closed): statistics only
     result.rejected     # rows that could not be read, with `reject_reason` (and _file, _row)
-    result.counts       # rows_in = triaged (open + finished) + rejected
+    result.counts       # rows_read = open + finished + rejected + duplicates (dropped copies)
     worklist(result, sop, lang="zh")      # the labelled table a shop manager reads (masked)
     summary(result, sop, lang="zh")       # {title: table}: by reason, by product, by week, to inspect
 
@@ -47,10 +47,13 @@ class Triage:
 
     @property
     def counts(self) -> dict[str, int]:
-        """rows_in = triaged (open + finished) + rejected."""
+        """rows_read = open + finished + rejected + duplicates (copies of a ticket dropped);
+        rows_in = rows_read - duplicates = triaged (open + finished) + rejected."""
         triaged = len(self.decided) + len(self.finished)
-        return {"rows_in": triaged + len(self.rejected), "triaged": triaged, "open": len(self.decided),
-                "finished": len(self.finished), "rejected": len(self.rejected)}
+        dups = len(self.export.duplicates) if self.export is not None else 0
+        rows_in = triaged + len(self.rejected)
+        return {"rows_read": rows_in + dups, "rows_in": rows_in, "triaged": triaged, "open": len(self.decided),
+                "finished": len(self.finished), "rejected": len(self.rejected), "duplicates": dups}
 
 
 def triage(source: Export | pd.DataFrame, sop: Sop, now: datetime, mapping: Mapping | None = None) -> Triage:

@@ -230,11 +230,6 @@ def fact_codes_from(values: list, domain: list, codes: np.ndarray) -> np.ndarray
     return idx[codes]
 
 
-def _raw(col: pd.Series, i: int) -> str:
-    v = col.iat[i]
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-
-
 def _yuan_text_to_float(t: str) -> float:
     t = t.replace(",", "").replace("¥", "").replace("￥", "")
     try:
@@ -243,9 +238,11 @@ def _yuan_text_to_float(t: str) -> float:
         return float("nan")
 
 
-def parse_fen(col: pd.Series, header: str, rejects: _Rejects, blanks: list | None = None) -> np.ndarray:
-    """Yuan -> integer fen, exact. Blank = 0 (its mask appended to `blanks`); negative,
-    non-numeric or sub-fen rejects the row. Text cells are parsed once per distinct text."""
+def parse_fen(col: pd.Series, header: str, rejects: _Rejects, blanks: list | None = None,
+              required: bool = False, limit_fen: int | None = None, limit_text: str = "") -> np.ndarray:
+    """Yuan -> integer fen, exact. Blank = 0 (its mask appended to `blanks`) unless `required`;
+    non-numeric, non-finite, negative, sub-fen or above the SOP's limit rejects the row. Text
+    cells are parsed once per distinct text. Reasons name the column, never the cell."""
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         num = col.to_numpy(dtype="float64", na_value=np.nan)
         blank = np.isnan(num)
@@ -256,17 +253,22 @@ def parse_fen(col: pd.Series, header: str, rejects: _Rejects, blanks: list | Non
                                        else _yuan_text_to_float(t)) for t, r in zip(tx.uniq, tx.raw)]
         num = tx.per_row(np.array(parsed, dtype="float64"))
         blank = tx.blank()
-    bad_num = np.isnan(num) | np.isinf(num)
-    rejects.add(bad_num, lambda i: f"{header}: expected an amount in yuan such as 12.50, got {_raw(col, i)!r}")
-    num = np.where(bad_num, 0.0, num)
+    if required:
+        rejects.add(blank, f"{header}: empty, but the refund needs it (0 if nothing; a formula without a saved "
+                           "value reads as empty too: open the file in Excel, let it calculate, save, export again)")
+    rejects.add(np.isnan(num), f"{header}: not an amount in yuan (expected e.g. 12.50)")
+    rejects.add(np.isinf(num), f"{header}: not a finite amount (expected e.g. 12.50)")
+    num = np.where(np.isfinite(num), num, 0.0)
     if blanks is not None:
         blanks.append(blank)
-    rejects.add(num < 0, lambda i: f"{header}: must not be negative, got {_raw(col, i)!r}")
+    rejects.add(num < 0, f"{header}: negative (an amount refunded is 0 or more)")
     scaled = num * 100
+    if limit_fen is not None:
+        rejects.add(scaled > limit_fen, f"{header}: {limit_text}")
+        scaled = np.where(scaled > limit_fen, 0.0, scaled)
     fen = np.rint(scaled)
-    # Exact for any amount a shop sees: a float's error at 1e9 yuan is still far below a fen.
-    rejects.add(np.abs(scaled - fen) > 1e-6,
-                lambda i: f"{header}: at most two decimals (fen), got {_raw(col, i)!r}")
+    # Exact for any amount under the limit: a float's error at 1e9 yuan is still far below a fen.
+    rejects.add(np.abs(scaled - fen) > 1e-6, f"{header}: more than two decimals (amounts are whole fen)")
     return np.where(rejects.bad, 0, fen).astype(np.int64)
 
 
@@ -307,7 +309,7 @@ def parse_times(col: pd.Series, header: str, formats: list[str], tz, rejects: _R
                 got[dt_cells] = pd.to_datetime(rest[dt_cells].astype(object)).astype("datetime64[ns]")
             out[todo] = got
         out = out.dt.tz_localize(tz, nonexistent="NaT", ambiguous="NaT")
-    rejects.add(out.isna().to_numpy(), lambda i: f"{header}: expected a time such as 2026-11-20 10:00:00, got {_raw(col, i)!r}")
+    rejects.add(out.isna().to_numpy(), f"{header}: not a time (expected e.g. 2026-11-20 10:00:00)")
     return out.dt.as_unit("ns")
 
 
@@ -322,6 +324,35 @@ def shipping_states(tx: Texts, table: dict[str, str]) -> list:
             v = table.get(t)
         values.append(v)
     return values
+
+
+EXPORT_IDS_AS_TEXT = ("export the ticket numbers as text: download the export again and open it without "
+                      "re-saving, or set the column to Text (文本) in Excel before pasting ids")
+
+
+def ticket_problems(col: pd.Series) -> np.ndarray:
+    """Per row: "" for a ticket number exported as text (digits only), else what is wrong.
+
+    Excel keeps 15 significant digits of a number: a 19-digit ticket stored as a number shows as
+    7.3E+18 or 7300000000000001000, and six tickets may become one. Such ids are refused, never
+    used to merge rows. Checked once per distinct text.
+    """
+    codes, uniques = pd.factorize(pd.Series(np.asarray(col, dtype=object)), use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    digits = u.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
+    sci = u.str.fullmatch(r"[0-9.]+[eE][+-]?[0-9]+").to_numpy(dtype=bool)
+    dec = u.str.fullmatch(r"[0-9]+\.[0-9]*").to_numpy(dtype=bool)
+    rounded = digits & (u.str.len().to_numpy() > 15) & u.str[15:].str.fullmatch(r"0+").to_numpy(dtype=bool)
+    blank = (u == "").to_numpy(dtype=bool)
+    reason = np.full(len(u) + 1, "", dtype=object)
+    reason[:-1][~digits] = "not a ticket number (expected its digits, exported as text)"
+    reason[:-1][dec] = f"stored as a number with a decimal point, so digits may be lost; {EXPORT_IDS_AS_TEXT}"
+    reason[:-1][sci] = f"stored as a number (scientific notation such as 7.3E+18: digits lost); {EXPORT_IDS_AS_TEXT}"
+    reason[:-1][rounded] = (f"looks rounded by Excel (only 15 digits kept, the rest 0), so it may be another ticket's "
+                            f"number; {EXPORT_IDS_AS_TEXT}")
+    reason[:-1][blank] = "empty (every row needs a ticket number)"
+    reason[-1] = "empty (every row needs a ticket number)"
+    return reason[np.where(codes < 0, len(u), codes)]
 
 
 def find_columns(df: pd.DataFrame, mapping: Mapping, where: str) -> dict[str, str]:
@@ -395,36 +426,47 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
         return rows[cols[name]]
 
     ticket = col("ticket")
-    rej.add((ticket.isna() | (ticket.astype(object) == "")).to_numpy(dtype=bool),
-            f"{h('ticket')}: empty (every row needs a ticket number)")
+    problems = ticket_problems(ticket)
+    for reason in pd.unique(problems[problems != ""]):
+        rej.add(problems == reason, f"{h('ticket')}: {reason}")
+    if "_formula" in rows.columns:
+        # A formula whose value was never saved reads as empty: say so rather than guess 0.
+        formula = np.asarray(rows["_formula"], dtype=object)
+        for where in pd.unique(formula[formula != ""]):
+            rej.add(formula == where, f"{where.replace(',', ', ')}: a formula with no saved value (open the file in "
+                                      "Excel, let it calculate and save, or export again)")
 
     types = Texts(col("aftersale_type"))
     rtype_vals, rtype_found = types.lookup(mapping.aftersale_type)
     rej.add(types.per_row([t in mapping.not_refund for t in types.uniq]),
-            lambda i: f"{h('aftersale_type')}: {types.text(i)} is not a refund request; the SOP covers refunds only (handle it in the backend)")
-    rej.add(~rtype_found, lambda i: f"{h('aftersale_type')}: unknown type {types.text(i)!r} "
-                                    f"(expected one of {', '.join(mapping.aftersale_type)}; see {src})")
+            f"{h('aftersale_type')}: not a refund request ({', '.join(sorted(mapping.not_refund))}); the SOP covers "
+            "refunds only (handle it in the backend)")
+    rej.add(~rtype_found, f"{h('aftersale_type')}: unknown type (expected one of {', '.join(mapping.aftersale_type)}; "
+                          f"see {src})")
 
     states = Texts(col("status"))
     st_vals, st_found = states.lookup(mapping.status)
-    rej.add(~st_found, lambda i: f"{h('status')}: unknown state {states.text(i)!r} "
-                                 f"(expected one of {', '.join(mapping.status)}; see {src})")
+    rej.add(~st_found, f"{h('status')}: unknown state (expected one of {', '.join(mapping.status)}; see {src})")
     fin_names = [(v or {}).get("finished") or "" for v in st_vals]
     finished = states.per_row(np.array(fin_names, dtype=object))
 
     ships = Texts(col("shipping_state"))
     os_vals = shipping_states(ships, mapping.shipping_state)
     os_found = ships.per_row([v is not None for v in os_vals])
-    rej.add(~os_found & (finished == ""), lambda i: f"{h('shipping_state')}: unknown shipping state {ships.text(i)!r} "
-                                                    f"(expected e.g. 未发货, 1/1已发货; see {src})")
+    rej.add(~os_found & (finished == ""), f"{h('shipping_state')}: unknown shipping state (expected e.g. 未发货, "
+                                          f"1/1已发货; see {src})")
 
     requested_at = parse_times(col("requested_at"), h("requested_at"), mapping.time_formats, sop.tz, rej)
 
     fen: dict[str, np.ndarray] = {}
     paid_blank: list = []
+    limit = sop.parameters.amount_limit
+    limit_fen = int(limit.max_yuan * 100) if limit is not None else None
+    limit_text = limit.refused("en").format(max=f"{limit.max_yuan:,.2f}") if limit is not None else ""
     for name in ("goods_part", "shipping_part", "pay_discount_part", "tax_part", "paid"):
         if name in cols:
-            fen[name] = parse_fen(col(name), h(name), rej, paid_blank if name == "paid" else None)
+            fen[name] = parse_fen(col(name), h(name), rej, paid_blank if name == "paid" else None,
+                                  required=mapping.columns[name].required, limit_fen=limit_fen, limit_text=limit_text)
     amounts = {}
     for comp in MONEY_FIELDS:
         total = np.zeros(n, dtype=np.int64)
@@ -434,7 +476,7 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
         amounts[comp] = total
     # The engine's own check (refundkit.cases.Amounts): deductions cannot exceed the goods.
     over = amounts["coupon"] + amounts["discount"] > amounts["goods"]
-    rej.add(over, lambda i: f"coupon plus discount ({amounts['coupon'][i] + amounts['discount'][i]} fen) is larger than the goods value ({amounts['goods'][i]} fen)")
+    rej.add(over, "coupon plus discount is larger than the goods value")
 
     fact_codes: dict[str, np.ndarray] = {}
     for fact in STATUS_FACTS:
@@ -443,8 +485,8 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     if "arbitration" in cols:
         arb = Texts(col("arbitration"))
         arb_vals, arb_found = arb.lookup(mapping.arbitration)
-        rej.add(~arb_found & ~arb.blank(), lambda i: f"{h('arbitration')}: unknown arbitration state {arb.text(i)!r} "
-                                                     f"(expected one of {', '.join(mapping.arbitration)})")
+        rej.add(~arb_found & ~arb.blank(), f"{h('arbitration')}: unknown arbitration state "
+                                           f"(expected one of {', '.join(mapping.arbitration)})")
         dom = facts["platform_intervention"].domain()
         in_arb = arb.per_row([v == "in_progress" for v in arb_vals])
         fact_codes["platform_intervention"] = np.where(in_arb, dom.index("in_progress"), fact_codes["platform_intervention"]).astype(np.int16)
@@ -454,8 +496,8 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     if "refund_type" in cols:
         rt = Texts(col("refund_type"))
         m_vals, m_found = rt.lookup(mapping.refund_type)
-        rej.add(~m_found & ~rt.blank(), lambda i: f"{h('refund_type')}: unknown refund type {rt.text(i)!r} "
-                                                  f"(expected one of {', '.join(mapping.refund_type)})")
+        rej.add(~m_found & ~rt.blank(), f"{h('refund_type')}: unknown refund type "
+                                        f"(expected one of {', '.join(mapping.refund_type)})")
         method_codes = fact_codes_from([v or mapping.default_method for v in m_vals], methods, rt.codes)
     else:
         method_codes = np.full(n, methods.index(mapping.default_method), dtype=np.int16)

@@ -5,64 +5,24 @@ from the SOP itself. Customer personal data is masked unless the caller says oth
 """
 from __future__ import annotations
 
-import re
 import sys
-import unicodedata
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..masking import mask_columns
 from ..money import fmt
+from ..safe_write import text_width
+from ..safe_write import write_table as _safe_write_table
 from ..sop import Sop
 from ..words import time_left
-from .mapping import Mapping, load_mapping
+from .mapping import Mapping, TriageError, load_mapping
 
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-
-
-# -- masking ------------------------------------------------------------------------------
-
-def mask_name(v: str) -> str:
-    v = str(v or "")
-    return v[:1] + "*" * max(1, len(v) - 1) if v else v
-
-
-def mask_phone(v: str) -> str:
-    v = str(v or "")
-    digits = re.sub(r"\D", "", v)
-    if len(digits) >= 7:
-        return digits[:3] + "****" + digits[-4:]
-    return "*" * len(v)
-
-
-def mask_address(v: str) -> str:
-    """Keep the province/city/district (enough for statistics), hide the street and number."""
-    v = str(v or "")
-    m = re.match(r"^(.{2,}?(?:省|自治区|市))?(.{2,}?市)?(.{1,}?(?:区|县|旗))?", v)
-    keep = "".join(g for g in (m.groups() if m else ()) if g) or v[:3]
-    return keep + "****" if v else v
-
-
-def mask_text(v: str) -> str:
-    return PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), str(v or ""))
-
-
-MASKERS = {"name": mask_name, "phone": mask_phone, "address": mask_address, "free_text": mask_text}
-
-
-def mask_frame(df: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
-    """A copy with every personal column present masked (one call per distinct value)."""
-    out = df.copy()
-    for kind, headers in mapping.personal.items():
-        fn = MASKERS[kind]
-        for h in headers:
-            if h in out.columns:
-                col = out[h].astype("string").fillna("")
-                uniq = col.unique()
-                out[h] = col.map(dict(zip(uniq, (fn(u) for u in uniq)))).astype(object)
-    return out
+def mask_frame(df: pd.DataFrame, mapping: Mapping, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy with every personal column present masked (see refundkit.masking), and
+    `text_columns` masked as free text (a buyer can type a phone number anywhere)."""
+    return mask_columns(df, mapping.personal, text_columns)
 
 
 # -- the worklist -----------------------------------------------------------------------------
@@ -137,54 +97,52 @@ def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mappin
         out[t("triage_source")] = d["_file"].astype(str) + ":" + d["_row"].astype(str)
     personal = [h for hs in mapping.personal.values() for h in hs if h in d.columns]
     if personal:
-        extra = mask_frame(d[personal], mapping) if mask else d[personal]
+        extra = mask_frame(d[personal].astype(object), mapping) if mask else d[personal]
         for h in personal:
             out[h] = extra[h]
     return out.reset_index(drop=True)
 
 
 def rejected_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mapping: Mapping | None = None) -> pd.DataFrame:
-    """The rejected rows as read (masked), with the file, the row and the reason first."""
+    """The rejected rows: file:row and the reason first, then only the columns the mapping reads
+    (masked). Personal columns and free text the kit does not read are left out."""
+    from .mapping import find_columns
+
     mapping = mapping or load_mapping(sop)
     r = result.rejected
     t = lambda k: sop.t(k, lang)  # noqa: E731
-    body = r.drop(columns=[c for c in ("_file", "_row", "reject_reason") if c in r.columns])
+    try:
+        mapped = list(dict.fromkeys(find_columns(r, mapping, "rejected").values()))
+    except TriageError:  # rows from an in-memory frame: keep what is there of the mapping
+        mapped = [c.column for c in mapping.columns.values() if c.column in r.columns]
+    body = r[mapped].astype(object)
     if mask:
-        body = mask_frame(body, mapping)
-    head = pd.DataFrame({t("triage_source"): r.get("_file", pd.Series([""] * len(r))).astype(str) + ":" + r.get("_row", pd.Series([""] * len(r))).astype(str),
-                         t("triage_reject_reason"): r["reject_reason"]})
+        body = mask_frame(body, mapping, text_columns=tuple(mapped))
+    n = len(r)
+    src = (r["_file"].astype(str) + ":" + r["_row"].astype(str)) if "_file" in r.columns else pd.Series([""] * n)
+    head = pd.DataFrame({t("triage_source"): np.asarray(src, dtype=object),
+                         t("triage_reject_reason"): np.asarray(r["reject_reason"], dtype=object)})
     return pd.concat([head.reset_index(drop=True), body.reset_index(drop=True)], axis=1)
 
 
+def duplicates_table(result, sop: Sop, lang: str = "zh") -> pd.DataFrame:
+    """Each dropped copy of a ticket: where it was, and where the copy that was kept is."""
+    t = lambda k: sop.t(k, lang)  # noqa: E731
+    cols = ["ticket", "_file", "_row", "kept_file", "kept_row"]
+    d = result.export.duplicates if result.export is not None else pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        t("triage_ticket"): d["ticket"].astype(object).to_numpy(),
+        t("triage_source"): (d["_file"].astype(str) + ":" + d["_row"].astype(str)).to_numpy(dtype=object),
+        t("triage_kept"): (d["kept_file"].astype(str) + ":" + d["kept_row"].astype(str)).to_numpy(dtype=object),
+    })
+
+
 def write_table(df: pd.DataFrame, path: str | Path, sheet: str = "Sheet1") -> Path:
-    """.xlsx via openpyxl, or .csv in UTF-8 with BOM so Excel on Chinese Windows opens it right."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            df.to_excel(xw, index=False, sheet_name=sheet[:31])
-            ws = xw.sheets[sheet[:31]]
-            ws.freeze_panes = "B2"
-            for i, col in enumerate(df.columns, start=1):
-                width = max([text_width(str(col))] + [text_width(str(v)) for v in df[col].head(200)]) + 2
-                letter = ws.cell(1, i).column_letter
-                ws.column_dimensions[letter].width = min(max(width, 8), 60)
-                sample = df[col].dropna().head(1)
-                if len(sample) and isinstance(sample.iloc[0], (Decimal, float)):
-                    for cell in ws[letter][1:]:
-                        cell.number_format = "#,##0.00"
-    elif path.suffix.lower() == ".csv":
-        df.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        raise ValueError(f"{path}: expected a .xlsx or .csv file name")
-    return path
+    """.xlsx or .csv through the kit's safe writer (nothing in a cell can run in Excel)."""
+    return _safe_write_table(df, path, sheet)
 
 
 # -- terminal text --------------------------------------------------------------------------
-
-def text_width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
 
 def pad(s: str, width: int, right: bool = False) -> str:
     gap = " " * max(0, width - text_width(s))
@@ -250,8 +208,8 @@ def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_not
         if len(d) > n:
             out.append(t("triage_more_in_file" if output else "triage_more").format(n=len(d) - n))
     out.append("")
-    out.append(f"{t('triage_rows_in')} {c['rows_in']} = {t('triage_triaged')} {c['triaged']} "
-               f"({t('triage_open')} {c['open']} + {t('triage_finished')} {c['finished']}) + {t('triage_rejected')} {c['rejected']}")
+    out.append(f"{t('triage_rows_read')} {c['rows_read']} = {t('triage_open')} {c['open']} + {t('triage_finished')} "
+               f"{c['finished']} + {t('triage_rejected')} {c['rejected']} + {t('triage_duplicates_short')} {c['duplicates']}")
     return "\n".join(out)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..safe_write import write_csv, write_sheets
 from ..sop import Sop
 from .mapping import Mapping, load_mapping
 from .vectorised import refund_fen
@@ -142,13 +143,9 @@ def write_summary(tables: dict[str, pd.DataFrame], sop: Sop, lang: str, folder: 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     xlsx = folder / "summary.xlsx"
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
-        for key, (title, df) in zip(KEYS, tables.items()):
-            df.to_excel(xw, index=False, sheet_name=title[:31].replace("/", "-"))
+    write_sheets({title: df for title, df in tables.items()}, xlsx)
     written.append(xlsx)
     for key, df in zip(KEYS, tables.values()):
-        p = folder / f"summary_{key}.csv"
-        df.to_csv(p, index=False, encoding="utf-8-sig")
-        written.append(p)
+        written.append(write_csv(df, folder / f"summary_{key}.csv"))
     written += charts(tables, sop, lang, folder)
     return written
