@@ -64,6 +64,9 @@ def build(path: Path) -> Path:
     ws.append(HEAD)
     for _, cells, _ in ROWS:
         ws.append(["=SUM(1,2)" if c in ("FORMULA_NO_VALUE", "FORMULA_WITH_VALUE") else c for c in cells])
+        for c in ws[ws.max_row]:
+            if c.value == "=1+1":
+                c.data_type = "s"  # text a buyer typed, stored as text (as the backend writes it)
     buf = io.BytesIO()
     wb.save(buf)
     # openpyxl writes formulas without a saved value; give row 12's formula one, as Excel would.
