@@ -1,28 +1,39 @@
 #!/usr/bin/env python3
-"""How fast is the vectorised triage, and how much faster than decide() row by row?
+"""How fast is `refundkit triage` on real files, and how close to the bare read of the same file?
 
-    python benchmarks/triage.py --rows 1000000
+    python benchmarks/triage.py                    # 50k-row .xlsx, 20 of them (1M rows), a 1M-row CSV
+    python benchmarks/triage.py --files 0 --csv-rows 0     # only the 50k-row .xlsx (a few seconds)
+    python benchmarks/triage.py --frame-rows 1000000       # also: in-memory frame vs decide() row by row
 
-Builds an export-shaped DataFrame in memory (the columns and cell types `load_exports`
-gives for an .xlsx export: texts, 19-digit ids as text, money as numbers, times as text),
-then times each stage of `refundkit.triage.triage()`, and `decide()` row by row on a
-sample (Case construction included, extrapolated to all rows). Prints figures, asserts
-nothing: speed is measured here, never in the test suite.
+The files are made in a temporary folder (the backend's layout: 25 columns, ids and texts as
+shared strings, amounts as numbers; nothing is kept unless --keep DIR). For each, `refundkit
+triage FILE -o worklist.csv` runs as its own process (process start to files written), beside
+the floor: python-calamine reading the same file and nothing else, measured in the same run.
+The 50k file is also timed per stage in this process (read, map, decide, write). Every figure
+is printed with the machine's load average; nothing is asserted: speed is measured here, never
+in the test suite. Goals (issue 11): 50k .xlsx end to end within 2x the bare read; 1M rows in
+20 .xlsx under 60 s on 2 cores; memory under 1.5 GB.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import resource
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
-from datetime import datetime, timedelta
+import zipfile
+from datetime import datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
 
 from refundkit.cases import parse_case  # noqa: E402
 from refundkit.engine import decide  # noqa: E402
@@ -30,8 +41,10 @@ from refundkit.sop import default_sop  # noqa: E402
 from refundkit.triage import load_mapping, row_case, to_cases, triage  # noqa: E402
 from refundkit.triage.vectorised import decide_frame  # noqa: E402
 
+NOW_ISO = "2026-11-20T10:00:00+08:00"
 
-def make_export(n: int, now: datetime, seed: int = 1) -> pd.DataFrame:
+
+def make_export(n: int, now: datetime, seed: int = 1, first: int = 0) -> pd.DataFrame:
     """n rows shaped like the backend's export (what read_excel(dtype=str) would not change)."""
     rng = np.random.default_rng(seed)
     states = np.array(["待商家处理", "待买家退货", "待商家收货", "商家一次拒绝", "平台处理中", "售后成功", "售后关闭"], dtype=object)
@@ -46,10 +59,11 @@ def make_export(n: int, now: datetime, seed: int = 1) -> pd.DataFrame:
     goods = rng.integers(990, 59900, n)
     disc = np.where(rng.random(n) < 0.15, rng.integers(100, 900, n), 0)
     pid = rng.integers(0, 300, n)
-    ticket = (7_300_000_000_000_000_000 + np.arange(n, dtype=np.int64) * 7919).astype(str).astype(object)
+    serial = np.arange(first, first + n, dtype=np.int64)
+    ticket = (7_300_000_000_000_001_234 + serial * 7919).astype(str).astype(object)
     return pd.DataFrame({
         "售后单号": ticket,
-        "订单号": (6_900_000_000_000_000_000 + np.arange(n, dtype=np.int64) * 104729).astype(str).astype(object),
+        "订单号": (6_900_000_000_000_000_000 + serial * 104729).astype(str).astype(object),
         "商品ID": (3_600_000_000_000_000_000 + pid).astype(str).astype(object),
         "商品名称": products[pid],
         "商品发货状态": shipping_state,
@@ -63,6 +77,12 @@ def make_export(n: int, now: datetime, seed: int = 1) -> pd.DataFrame:
         "退支付优惠（元）": disc / 100,
         "退税费金额（元）": np.zeros(n),
         "实付金额（元）": (goods - disc) / 100,
+        "仲裁状态": np.full(n, "无", dtype=object),
+        "买家昵称": np.array([f"用户{i % 9973}" for i in range(n)], dtype=object),
+        "收货人": np.array(["王伟", "李娜", "张敏", "刘洋", "陈静"], dtype=object)[rng.integers(0, 5, n)],
+        "联系电话": (13_000_000_000 + rng.integers(0, 10**9, n)).astype(str).astype(object),
+        "收货地址": np.array([f"浙江省杭州市西湖区文三路{i % 997}号" for i in range(n)], dtype=object),
+        "用户售后说明": np.where(rng.random(n) < 0.25, "麻烦尽快处理", ""),
     })
 
 
@@ -70,18 +90,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--sample", type=int, default=3000, help="rows decided one by one with decide()")
-    ap.add_argument("--repeat", type=int, default=3, help="vectorised runs; the best is reported")
-    args = ap.parse_args()
-
-    sop = default_sop()
-    mapping = load_mapping(sop)
-    now = datetime(2026, 11, 20, 10, 0, tzinfo=sop.tz)
-    load = os.getloadavg()
-    print(f"cpus {os.cpu_count()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared machine)")
+def frame_section(rows: int, sample: int, repeat: int, sop, mapping, now) -> None:
+    """The in-memory frame (no files): vectorised triage() vs decide() row by row."""
+    class _A:  # the names the section below was written with
+        pass
+    args = _A()
+    args.rows, args.sample, args.repeat = rows, sample, repeat
+    print(f"\n== in-memory frame of {rows:,} rows (no files) ==")
     t = time.perf_counter()
     df = make_export(args.rows, now)
     print(f"generated {len(df):,} export rows in {time.perf_counter() - t:.1f} s; "
@@ -130,6 +145,245 @@ def main() -> None:
     print(f"  same action as the vectorised run: {same}/{n}")
     print(f"\nspeed-up vectorised / row by row: {vec_rate / row_rate:,.0f}x wall, {cpu_per_row * args.rows / cpu:,.0f}x CPU")
     print(f"peak memory (max RSS of this process, input frame included): {peak_mb():,.0f} MB")
+
+
+
+
+XLSX_COLUMNS = ["售后单号", "订单号", "商品单号", "商品ID", "商品名称", "商家编码", "商品发货状态", "售后类型", "售后状态",
+                "售后申请时间", "售后原因", "退款方式", "退商品金额（元）", "退运费金额（元）", "退支付优惠（元）", "退税费金额（元）",
+                "商家退款时间", "售后完结时间", "实付金额（元）", "仲裁状态", "买家昵称", "收货人", "联系电话", "收货地址", "用户售后说明"]
+
+
+def _col_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def write_backend_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """The backend's layout: texts as shared strings, amounts as numbers, one sheet.
+
+    Written straight as XML (openpyxl would take minutes for a million rows)."""
+    df = df.reindex(columns=XLSX_COLUMNS, fill_value="")
+    n = len(df)
+    rows = np.arange(2, n + 2).astype(str)
+    sst: dict[str, int] = {}
+    cols = []
+    for j, name in enumerate(df.columns):
+        letter = _col_letter(j)
+        col = df[name]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            vals = col.to_numpy().astype(float)
+            cells = [f'<c r="{letter}{r}"><v>{v!r}</v></c>' for r, v in zip(rows, vals.tolist())]
+        else:
+            codes, uniques = pd.factorize(col.astype(str))
+            base = len(sst)
+            for u in uniques:
+                sst[u] = len(sst)
+            idx = (codes + base).astype(str)
+            cells = [f'<c r="{letter}{r}" t="s"><v>{k}</v></c>' if c >= 0 and u else ""
+                     for r, k, c, u in zip(rows, idx, codes, col.astype(str).to_numpy())]
+        cols.append(cells)
+    head = "".join(f'<c r="{_col_letter(j)}1" t="s"><v>{len(sst) + j}</v></c>' for j in range(len(df.columns)))
+    strings = list(sst) + list(df.columns)
+    body = [f'<row r="1">{head}</row>'] + [f'<row r="{r}">{"".join(c)}</row>' for r, c in zip(rows, zip(*cols))]
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main"><sheetData>' + "".join(body) + "</sheetData></worksheet>")
+    sst_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/'
+               f'spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">'
+               + "".join(f"<si><t>{escape(t)}</t></si>" for t in strings) + "</sst>")
+    ns = "http://schemas.openxmlformats.org"
+    files = {
+        "[Content_Types].xml": f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{ns}/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        "</Types>",
+        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}/spreadsheetml/2006/main" '
+        f'xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="售后单" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{ns}/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet,
+        "xl/sharedStrings.xml": sst_xml,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+
+
+def load() -> str:
+    a, b, c = os.getloadavg()
+    return f"load {a:.2f} {b:.2f} {c:.2f}"
+
+
+def bare_read(path: Path, repeat: int) -> tuple[float, float]:
+    """(wall, CPU) of python-calamine reading every cell of the first sheet into Python: the floor."""
+    from python_calamine import CalamineWorkbook
+
+    best = None
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        wb = CalamineWorkbook.from_path(str(path))
+        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        wb.close()
+        run = (time.perf_counter() - t0, time.process_time() - c0)
+        del rows
+        best = run if best is None or run[0] < best[0] else best
+    return best
+
+
+def bare_process(path: Path, repeat: int) -> float:
+    """Wall time of a fresh process doing only the bare read (start-up included, like the CLI run)."""
+    code = ("import sys; from python_calamine import CalamineWorkbook as W; "
+            "W.from_path(sys.argv[1]).get_sheet_by_index(0).to_python(skip_empty_area=False)")
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+        w = time.perf_counter() - t0
+        best = w if best is None else min(best, w)
+    return best
+
+
+def cli_run(paths: list[Path], out: Path, workers: int | None = None) -> tuple[float, float, float]:
+    """`refundkit triage PATHS -o OUT` as its own process: (wall, CPU of it and its workers, peak MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cmd = [sys.executable, "-m", "refundkit.cli", "triage", *map(str, paths), "-o", str(out), "--now", NOW_ISO, "--top", "5"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=out.parent)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"triage failed: {r.stderr.strip()}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("读取行数") and "=" in ln), "")
+    print(f"    {line}")
+    return wall, cpu, after.ru_maxrss / 1024
+
+
+def stages(path: Path, sop, mapping, now, out_dir: Path) -> None:
+    """Per stage in this process: read, map, decide, write (wall and CPU)."""
+    from refundkit.triage import load_exports
+    from refundkit.triage.report import rejected_table, worklist_table, write_table
+
+    marks = []
+
+    def mark(name: str, t0: float, c0: float) -> tuple[float, float]:
+        marks.append((name, time.perf_counter() - t0, time.process_time() - c0))
+        return time.perf_counter(), time.process_time()
+
+    t, c = time.perf_counter(), time.process_time()
+    export = load_exports([path], sop, mapping, workers=1)
+    t, c = mark("read (python-calamine, cells to text, trim, categoricals)", t, c)
+    cf = to_cases(export.frame, sop, mapping, sort_by_time=True)
+    t, c = mark("map (export texts -> case facts, ids and amounts checked)", t, c)
+    dec = decide_frame(cf.cases, sop, now)
+    t, c = mark("decide (the SOP's table on every open ticket)", t, c)
+    result = triage(export, sop, now, mapping)  # the same two steps as one call, for the tables below
+    t, c = time.perf_counter(), time.process_time()
+    write_table(worklist_table(result, sop, "zh", True, mapping), out_dir / "stage_worklist.csv")
+    if len(result.rejected):
+        write_table(rejected_table(result, sop, "zh", True, mapping), out_dir / "stage_rejected.csv")
+    t, c = mark(f"write worklist .csv ({len(result.decided):,} rows) + rejected rows", t, c)
+    write_table(worklist_table(result, sop, "zh", True, mapping), out_dir / "stage_worklist.xlsx")
+    mark(f"write worklist .xlsx instead ({len(result.decided):,} rows, openpyxl streaming)", t, c)
+    for name, w, cpu in marks:
+        print(f"    {name}: {w:.2f} s wall, {cpu:.2f} s CPU")
+    del dec
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--xlsx-rows", type=int, default=50_000, help="rows of each .xlsx export (default 50,000: the backend's largest)")
+    ap.add_argument("--files", type=int, default=20, help="how many such .xlsx files in the many-files run (default 20; 0 skips it)")
+    ap.add_argument("--csv-rows", type=int, default=1_000_000, help="rows of the CSV export run (default 1,000,000; 0 skips it)")
+    ap.add_argument("--repeat", type=int, default=2, help="runs of each timed step; the best is reported (default 2)")
+    ap.add_argument("--frame-rows", type=int, default=0, help="also time the in-memory frame path and decide() row by row "
+                                                              "on this many rows (default 0: skip)")
+    ap.add_argument("--sample", type=int, default=3000, help="rows decided one by one with decide() (with --frame-rows)")
+    ap.add_argument("--keep", metavar="DIR", help="make the files in DIR and keep them (default: a temporary folder)")
+    args = ap.parse_args()
+
+    sop = default_sop()
+    mapping = load_mapping(sop)
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=sop.tz)
+    print(f"cpus {os.cpu_count()}, {load()} (a shared machine: compare each figure with its floor, same run)")
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="triage-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        n = args.xlsx_rows
+        t0 = time.perf_counter()
+        one = tmp / "售后单导出-2026-11-20-10-00-00.xlsx"
+        write_backend_xlsx(make_export(n, now, seed=1, first=0), one)
+        print(f"\nmade {one.name}: {n:,} rows, {one.stat().st_size / 2**20:.1f} MB, in {time.perf_counter() - t0:.1f} s")
+
+        print(f"\n== one {n:,}-row .xlsx ==  ({load()})")
+        wall, cpu = bare_read(one, args.repeat)
+        proc = bare_process(one, args.repeat)
+        print(f"  floor, python-calamine read of the same file: {wall:.2f} s wall, {cpu:.2f} s CPU in this process; "
+              f"{proc:.2f} s as its own process (start-up included)")
+        best = None
+        for _ in range(args.repeat):
+            run = cli_run([one], tmp / "wl_one.csv", workers=1)
+            best = run if best is None or run[0] < best[0] else best
+        w, c, mb = best
+        print(f"  refundkit triage FILE -o worklist.csv (process start to files written): {w:.2f} s wall, {c:.2f} s CPU, "
+              f"peak {mb:,.0f} MB  ->  {w / proc:.2f}x the bare read as a process, {w / wall:.2f}x the in-process read  ({load()})")
+        w2, c2, mb2 = cli_run([one], tmp / "wl_one.xlsx", workers=1)
+        print(f"  the same with -o worklist.xlsx: {w2:.2f} s wall, {c2:.2f} s CPU, peak {mb2:,.0f} MB  ({load()})")
+        print(f"  per stage in this process ({load()}):")
+        stages(one, sop, mapping, now, tmp)
+
+        if args.files > 1:
+            t0 = time.perf_counter()
+            many = [one]
+            for k in range(1, args.files):
+                f = tmp / f"售后单导出-2026-11-{(k % 19) + 1:02d}-10-00-{k:02d}.xlsx"
+                write_backend_xlsx(make_export(n, now, seed=k + 1, first=k * n), f)
+                many.append(f)
+            print(f"\nmade {args.files - 1} more files in {time.perf_counter() - t0:.1f} s")
+            print(f"\n== {args.files} .xlsx files, {args.files * n:,} rows ==  ({load()})")
+            t0, c0 = time.perf_counter(), time.process_time()
+            for f in many:
+                bare_read(f, 1)
+            print(f"  floor, python-calamine read of every file in one process: {time.perf_counter() - t0:.2f} s wall, "
+                  f"{time.process_time() - c0:.2f} s CPU")
+            w, c, mb = cli_run(many, tmp / "wl_many.csv")
+            print(f"  refundkit triage (all files, -o worklist.csv, files read over {os.cpu_count()} cores): {w:.2f} s wall, "
+                  f"{c:.2f} s CPU, peak {mb:,.0f} MB (largest single process)  ({load()})")
+            for f in many[1:]:
+                f.unlink()
+
+        if args.csv_rows:
+            t0 = time.perf_counter()
+            big = tmp / "售后单导出-2026-11-20-10-00-01.csv"
+            make_export(args.csv_rows, now, seed=99, first=10**8).to_csv(big, index=False, encoding="utf-8-sig")
+            print(f"\nmade {big.name}: {args.csv_rows:,} rows, {big.stat().st_size / 2**20:.0f} MB, in {time.perf_counter() - t0:.1f} s")
+            print(f"\n== one {args.csv_rows:,}-row CSV ==  ({load()})")
+            t0, c0 = time.perf_counter(), time.process_time()
+            pd.read_csv(big, dtype=str, keep_default_na=False)
+            print(f"  floor, pandas.read_csv of the same file: {time.perf_counter() - t0:.2f} s wall, {time.process_time() - c0:.2f} s CPU")
+            w, c, mb = cli_run([big], tmp / "wl_csv.csv")
+            print(f"  refundkit triage FILE -o worklist.csv: {w:.2f} s wall, {c:.2f} s CPU, peak {mb:,.0f} MB  ({load()})")
+            big.unlink()
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    if args.frame_rows:
+        frame_section(args.frame_rows, args.sample, args.repeat, sop, mapping, now)
 
 
 if __name__ == "__main__":
