@@ -21,16 +21,22 @@ COMMAND_MODULES = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `only` (a command name): a command then starts
+    without importing what the others need (the progress store's database driver, say)."""
     parser = argparse.ArgumentParser(prog="refundkit", description="Douyin shop refund SOP training kit / 抖店退款培训工具")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        if only is None or name.rsplit(".", 1)[1] == only:
+            importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    first = next((w for w in words if not w.startswith("-")), None)
+    known = {m.rsplit(".", 1)[1] for m in COMMAND_MODULES}
+    parser = build_parser(first if first in known and words and words[0] == first else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

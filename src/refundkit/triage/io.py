@@ -262,8 +262,10 @@ def _clean(df: pd.DataFrame) -> pd.DataFrame:
             continue
         codes, uniques = pd.factorize(col.astype(object), use_na_sentinel=True)
         stripped = pd.Index(uniques, dtype=object).str.strip() if len(uniques) else pd.Index([], dtype=object)
-        remap, cats = pd.factorize(np.append(np.asarray(stripped, dtype=object), ""))  # "" stands for a blank
-        codes = remap[np.where(codes < 0, len(uniques), codes)]
+        blank = codes < 0
+        tail = [""] if blank.any() else []  # "" stands for a blank cell, only where there is one
+        remap, cats = pd.factorize(np.append(np.asarray(stripped, dtype=object), tail))
+        codes = remap[np.where(blank, len(uniques), codes)] if len(remap) else codes
         if len(cats) <= max(64, len(col) // 2):
             out[c] = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
         else:
