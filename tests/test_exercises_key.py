@@ -215,7 +215,7 @@ def _without_caution(text: str, cid: str) -> str:
 
 
 def test_key_cites_what_the_sop_holds(sop, sop_text):
-    hours = [q for q in BANK.questions if q.ask == "hours_left"]
+    hours = [q for q in BANK.questions if q.kind == "deadline"]
     assert hours and all(answer_key(q, sop).sop_ids == ("C1", "N03") for q in hours)
     renamed = parse_sop(sop_text.replace("  - id: C1\n", "  - id: C9\n").replace("  - id: N03\n", "  - id: N13\n"))
     assert all(answer_key(q, renamed).sop_ids == ("C9", "N13") for q in hours)
@@ -241,7 +241,7 @@ def test_removing_the_window_caution_is_refused_naming_the_question(sop_text, tm
 
     copy = tmp_path / "refund_sop.yaml"
     copy.write_text(_without_caution(sop_text, "C1"), encoding="utf-8")
-    hours = next(q for q in BANK.questions if q.ask == "hours_left")
+    hours = next(q for q in BANK.questions if q.kind == "deadline")
     with pytest.raises(AnswerKeyError, match=rf"^{hours.id}: cites the caution on the handling window"):
         answer_key(hours, parse_sop(copy.read_text(encoding="utf-8")))
     rc = main(["sop", "check", str(copy)])

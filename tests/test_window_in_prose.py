@@ -117,7 +117,7 @@ def test_no_learner_facing_output_says_seven_days(ten_day_sop, tmp_path, capsys)
             texts.append((q.id, " ".join([q.prompt(lang), q.hint(lang), q.story(lang) if q.story else "",
                                           answer_words(q, key.answer, sop, lang), rule_text(q, key, sop, lang),
                                           *(choice_label(q, c, sop, lang) for c in q.choices)])))
-            texts.append((f"{q.id} feedback", check(q, _wrong(q, key), sop, lang).message))
+            texts.append((f"{q.id} feedback", check(q, _wrong(q, key), sop, lang, key=key).message))
     for ex in bank.exercises:
         sol = Solutions(ex.id, sop, bank)
         texts.append((f"answer sheet {ex.id}", printed(sol.notes)

@@ -51,7 +51,7 @@ def _typical_mistake(q: Question, key: Any, rng: random.Random) -> Any:
         wrong = [c for c in q.choices if c != key]
         return rng.choices(wrong, weights=[6, 2, 1][: len(wrong)] + [1] * max(0, len(wrong) - 3))[0]
     if q.form == "number":
-        if q.kind == "amount" and q.ask == "hours_left":
+        if q.kind == "deadline":
             return str(key + 24)  # counted a day too many
         if q.kind == "amount" and q.case:
             a = q.case["amounts"]

@@ -30,7 +30,8 @@ SCENARIOS_PATH = REPO_ROOT / "data" / "scenarios.yaml"
 # kind -> the form of its answer (which widget asks it).
 KINDS = {
     "action": "choice",      # what to do with a case (engine.decide)
-    "amount": "number",      # refund / fee / hours left (engine)
+    "amount": "number",      # the refund or the channel fee (engine)
+    "deadline": "number",    # whole hours left before the handling window closes (engine)
     "order": "order",        # put SOP steps in order (sop.steps)
     "cautions": "multi",     # cautions that apply / block / are still to check (engine)
     "after": "multi",        # after-refund tasks due (engine)
@@ -70,7 +71,7 @@ class Question:
     hint: Text
     expected: Any
     choices: tuple[str, ...] = ()
-    ask: str | None = None            # what a kind asks: refund|fee|hours_left, apply|blocking|to_check, must|never
+    ask: str | None = None            # what a kind asks: refund|fee, apply|blocking|to_check, must|never
     case: dict[str, Any] | None = None  # raw case data; parsed under the SOP in use
     now: datetime | None = None         # the training clock the question is read at
     story: Text | None = None

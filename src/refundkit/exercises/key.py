@@ -112,12 +112,13 @@ def _key(question: Question, sop: Sop) -> Key:
         if ask == "fee":
             step, method = _step(question, sop, "method"), sop.method_by_id[d.refund.method]
             return Key(question.id, d.refund.fee, method.id, (*method.seeds, step.id, method.id), v)
-        if ask == "hours_left":
-            cautions = _window_cautions(question, sop)
-            notes = [n.id for n in reading_notes(sop, sop.parameters.handling_window.seed)]
-            hours = Decimal(math.floor(d.deadline.hours_left))
-            return Key(question.id, hours, cautions[0], (*cautions, *notes), v)
-        raise AnswerKeyError(f"{question.id}: ask: unknown {ask!r} for an amount question (refund, fee, hours_left)")
+        raise AnswerKeyError(f"{question.id}: ask: unknown {ask!r} for an amount question (refund, fee)")
+    if kind == "deadline":
+        d = decision_for(question, sop)
+        cautions = _window_cautions(question, sop)
+        notes = [n.id for n in reading_notes(sop, sop.parameters.handling_window.seed)]
+        hours = Decimal(math.floor(d.deadline.hours_left))
+        return Key(question.id, hours, cautions[0], (*cautions, *notes), v)
     if kind == "order":
         order = [s.id for s in sop.steps]
         missing = [c for c in question.choices if c not in order]
@@ -222,7 +223,7 @@ def answer_words(question: Question, answer: Any, sop: Sop, lang: str = "zh") ->
     if answer is None:
         return sop.t("not_answered", lang)
     if question.form == "number":
-        if question.kind == "amount" and question.ask == "hours_left":
+        if question.kind == "deadline":
             return f"{answer} {sop.t('hours', lang)}"
         if question.kind == "amount" or question.query == "refund_total":
             return fmt(to_money(answer))
@@ -244,9 +245,9 @@ def rule_text(question: Question, key: Key, sop: Sop, lang: str = "zh") -> str:
         for cid in blocked:
             out += f"; {cid} {sop.caution_by_id[cid].text(lang)}"
         return out
+    if kind == "deadline":
+        return window_rule(sop, lang)
     if kind == "amount":
-        if question.ask == "hours_left":
-            return window_rule(sop, lang)
         if question.ask == "fee":
             m = sop.method_by_id[key.rule]
             return f"{seeds(m)}: {m(lang)}"

@@ -62,7 +62,7 @@ class Solutions:
         """Only what the question is about, so a change elsewhere in the SOP (the window, say)
         does not move this output: an action question prints no deadline, a deadline question no amount."""
         sop = self.sop
-        if q.kind == "amount" and q.ask == "hours_left":
+        if q.kind == "deadline":
             return [deadline_line(d.deadline, sop, lang)]
         if q.kind == "amount":
             lines = refund_lines(d.refund, sop, lang)

@@ -220,8 +220,8 @@ class QuestionWidget(SopWidget):
             self.control.value = value
             self.help.value = ""
         elif form == "number":
-            money = q.kind == "amount" and q.ask != "hours_left" or q.query == "refund_total"
-            hours = q.kind == "amount" and q.ask == "hours_left"
+            money = q.kind == "amount" or q.query == "refund_total"
+            hours = q.kind == "deadline"
             self.unit.value = escape(self.t("yuan") if money else self.t("hours") if hours else "")
             self.help.value = ""
         elif form == "order":
