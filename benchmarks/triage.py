@@ -180,15 +180,13 @@ def write_backend_xlsx(df: pd.DataFrame, path: Path) -> None:
             cells = [f'<c r="{letter}{r}"><v>{v!r}</v></c>' for r, v in zip(rows, vals.tolist())]
         else:
             codes, uniques = pd.factorize(col.astype(str))
-            base = len(sst)
-            for u in uniques:
-                sst[u] = len(sst)
-            idx = (codes + base).astype(str)
+            where = np.array([sst.setdefault(u, len(sst)) for u in uniques] + [0])
+            idx = where[codes].astype(str)
             cells = [f'<c r="{letter}{r}" t="s"><v>{k}</v></c>' if c >= 0 and u else ""
                      for r, k, c, u in zip(rows, idx, codes, col.astype(str).to_numpy())]
         cols.append(cells)
-    head = "".join(f'<c r="{_col_letter(j)}1" t="s"><v>{len(sst) + j}</v></c>' for j in range(len(df.columns)))
-    strings = list(sst) + list(df.columns)
+    head = "".join(f'<c r="{_col_letter(j)}1" t="s"><v>{sst.setdefault(h, len(sst))}</v></c>' for j, h in enumerate(df.columns))
+    strings = list(sst)  # insertion order = index
     body = [f'<row r="1">{head}</row>'] + [f'<row r="{r}">{"".join(c)}</row>' for r, c in zip(rows, zip(*cols))]
     sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
              'spreadsheetml/2006/main"><sheetData>' + "".join(body) + "</sheetData></worksheet>")

@@ -137,11 +137,16 @@ def mask_columns(df: pd.DataFrame, personal: dict[str, list[str]], text_columns:
         col = df[h].astype(object)
         masked = mask_series(col, mask_text)
         if name_cols:
-            has = col.notna().to_numpy() & (col.astype(str).str.len().to_numpy() > 0)
-            for i in np.flatnonzero(has):  # only rows with text: their own names inside it
-                names = tuple(str(df[c].iat[i]) for c in name_cols if isinstance(df[c].iat[i], str))
-                if any(n and n in str(col.iat[i]) for n in names):
-                    masked.iat[i] = mask_text(col.iat[i], names)
+            texts = col.to_numpy(dtype=object)
+            name_arrays = [df[c].to_numpy(dtype=object) for c in name_cols]
+            fixed = masked.to_numpy(dtype=object).copy()
+            for i, text in enumerate(texts.tolist()):  # plain lists: a row's own names inside its text
+                if not isinstance(text, str) or not text:
+                    continue
+                names = tuple(a[i] for a in name_arrays if isinstance(a[i], str) and len(a[i]) >= 2 and a[i] in text)
+                if names:
+                    fixed[i] = mask_text(text, names)
+            masked = pd.Series(fixed, index=col.index, name=col.name)
         out[h] = masked
     return out
 

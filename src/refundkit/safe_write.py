@@ -14,6 +14,7 @@ Bottom layer: imports nothing of the kit.
 from __future__ import annotations
 
 import unicodedata
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -66,44 +67,81 @@ def text_width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
-def _cell(v):
-    """A value as openpyxl should store it: NA -> empty, numpy scalars -> Python."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and v != v:
-        return None
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, pd.Timestamp):
-        return v.tz_localize(None).to_pydatetime() if v.tzinfo else v.to_pydatetime()
-    return v
+_ILLEGAL = {i: None for i in list(range(0, 9)) + [11, 12] + list(range(14, 32))}  # not allowed in XML 1.0
+_ESCAPE = str.maketrans({**_ILLEGAL, "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
-def _write_sheet(wb, df: pd.DataFrame, title: str) -> None:
-    from openpyxl.cell import WriteOnlyCell
+def _letter(j: int) -> str:
+    out, j = "", j + 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
-    ws = wb.create_sheet(title=_sheet_title(title, wb.sheetnames))
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, Decimal, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _column_cells(values: np.ndarray, letter: str, rows: list[str]) -> tuple[list[str], bool]:
+    """The <c> elements of one column (one text escaped once per distinct value); money?"""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    money = False
+    parts = []
+    for u in uniques:
+        if _is_number(u):
+            f = float(u)
+            if f != f or f in (float("inf"), float("-inf")):
+                parts.append(None)
+                continue
+            text = str(u) if isinstance(u, Decimal) else repr(f)
+            two = isinstance(u, (Decimal, float, np.floating))
+            money |= two
+            parts.append(('" s="1"><v>' if two else '"><v>') + text + "</v></c>")
+        else:
+            text = str(u).translate(_ESCAPE)
+            parts.append('" t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>")
+    table = np.array(parts + [None], dtype=object)
+    cell = table[np.where(codes < 0, len(uniques), codes)]
+    pre = '<c r="' + letter
+    return [pre + r + c if c is not None else "" for r, c in zip(rows, cell.tolist())], money
+
+
+_NS = "http://schemas.openxmlformats.org"
+_STATIC = {
+    "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{_NS}/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_NS}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/styles.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{_NS}/spreadsheetml/2006/main">'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>',
+}
+
+
+def _sheet_xml(df: pd.DataFrame) -> str:
     df = safe_frame(df)
-    money = []
-    for i, name in enumerate(df.columns):
-        sample = df.iloc[:, i].dropna().head(1)
-        if len(sample) and isinstance(sample.iloc[0], (Decimal, float, np.floating)):
-            money.append(i)
-        width = max([text_width(str(name))] + [text_width(str(v)) for v in df.iloc[:200, i]]) + 2
-        from openpyxl.utils import get_column_letter
-
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width, 8), 60)
-    ws.freeze_panes = "B2"
-    ws.append(list(df.columns))
-    cols = [df.iloc[:, i].to_numpy(dtype=object) for i in range(df.shape[1])]
-    for r in range(len(df)):
-        row = [_cell(c[r]) for c in cols]
-        for i in money:
-            if row[i] is not None:
-                cell = WriteOnlyCell(ws, value=row[i])
-                cell.number_format = "#,##0.00"
-                row[i] = cell
-        ws.append(row)
+    n = len(df)
+    rows = [str(r) for r in range(2, n + 2)]
+    cols, widths = [], []
+    for j, name in enumerate(df.columns):
+        values = df.iloc[:, j].to_numpy(dtype=object)
+        cells, _ = _column_cells(values, _letter(j), rows)
+        cols.append(cells)
+        width = max([text_width(str(name))] + [text_width(str(v)) for v in values[:200] if v is not None]) + 2
+        widths.append(min(max(width, 8), 60))
+    head = "".join(f'<c r="{_letter(j)}1" t="inlineStr"><is><t xml:space="preserve">{str(h).translate(_ESCAPE)}</t></is></c>'
+                   for j, h in enumerate(df.columns))
+    body = "".join(f'<row r="{r}">{"".join(c)}</row>' for r, c in zip(rows, zip(*cols))) if cols else ""
+    col_xml = "".join(f'<col min="{j + 1}" max="{j + 1}" width="{w}" customWidth="1"/>' for j, w in enumerate(widths))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{_NS}/spreadsheetml/2006/main">'
+            '<sheetViews><sheetView workbookViewId="0"><pane xSplit="1" ySplit="1" topLeftCell="B2" activePane="bottomRight" '
+            'state="frozen"/></sheetView></sheetViews>'
+            + (f"<cols>{col_xml}</cols>" if col_xml else "")
+            + f'<sheetData><row r="1">{head}</row>{body}</sheetData></worksheet>')
 
 
 def _sheet_title(title: str, taken: list[str]) -> str:
@@ -116,15 +154,41 @@ def _sheet_title(title: str, taken: list[str]) -> str:
 
 
 def write_sheets(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """Several tables as the sheets of one .xlsx (streamed: memory stays flat)."""
-    from openpyxl import Workbook
+    """Several tables as the sheets of one .xlsx.
 
+    Written as the file format's XML directly, a column at a time (each distinct text escaped
+    once): a 20,000-row worklist in about a second, where openpyxl takes over fifteen. Text
+    cells are inline strings, so nothing in them is ever a formula; numbers are numbers."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(write_only=True)
-    for title, df in tables.items():
-        _write_sheet(wb, df, title)
-    wb.save(path)
+    names: list[str] = []
+    for title in tables:
+        names.append(_sheet_title(title, names))
+    files = {
+        "[Content_Types].xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="{_NS}/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        + "".join(f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(len(names)))
+        + "</Types>",
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{_NS}/spreadsheetml/2006/main" '
+        f'xmlns:r="{_NS}/officeDocument/2006/relationships"><sheets>'
+        + "".join(f'<sheet name="{n.translate(_ESCAPE)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, n in enumerate(names))
+        + "</sheets></workbook>",
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{_NS}/package/2006/relationships">'
+        + "".join(f'<Relationship Id="rId{i + 1}" Type="{_NS}/officeDocument/2006/relationships/worksheet" '
+                  f'Target="worksheets/sheet{i + 1}.xml"/>' for i in range(len(names)))
+        + f'<Relationship Id="rId{len(names) + 1}" Type="{_NS}/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        "</Relationships>",
+        **_STATIC,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+        for i, df in enumerate(tables.values()):
+            z.writestr(f"xl/worksheets/sheet{i + 1}.xml", _sheet_xml(df))
     return path
 
 

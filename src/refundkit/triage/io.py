@@ -137,13 +137,23 @@ def read_csv(path: Path, wanted: set[str] | None) -> tuple[pd.DataFrame, str]:
 
 # -- xlsx -----------------------------------------------------------------------------------
 
-def _cell_texts(values: list, as_number_text: bool = False) -> np.ndarray:
+_TYPE = np.frompyfunc(type, 1, 1)
+
+
+def _cell_texts(values, as_number_text: bool = False) -> np.ndarray:
     """Spreadsheet cells -> the text the backend wrote. Numbers keep their shortest form; a
-    number in an id column keeps its float form (7.3e+18), which no id check accepts."""
+    number in an id column keeps its float form (7.3e+18), which no id check accepts.
+
+    A column of numbers only (the backend's amounts) stays a float array: `to_cases` reads it
+    exactly to the fen, with no text made for each cell.
+    """
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
-    kinds = np.frompyfunc(type, 1, 1)(arr) if len(arr) else arr
-    other = np.flatnonzero(kinds != str)
+    kinds = _TYPE(arr) if len(arr) else arr
+    is_str = kinds == str
+    if not as_number_text and len(arr) and not is_str.any() and (kinds == float).all():
+        return arr.astype(np.float64)
+    other = np.flatnonzero(~is_str)
     for i in other:  # numbers, times, blanks: usually a few columns, each converted once per cell
         v = arr[i]
         if v is None or v == "":
@@ -236,7 +246,7 @@ def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], No
         rows = [list(r[:width]) + [""] * (width - len(r)) for r in rows]
     columns = list(zip(*rows)) if rows else [()] * width
     ticket_like = {norm(h) for h in ("售后单号", "订单号", "商品单号", "商品ID")}
-    data = {names[j]: _cell_texts(list(columns[j]), as_number_text=norm(names[j]) in ticket_like) for j in keep}
+    data = {names[j]: _cell_texts(columns[j], as_number_text=norm(names[j]) in ticket_like) for j in keep}
     df = pd.DataFrame(data) if data else pd.DataFrame(index=range(len(rows)))
     blanks = formulas_without_value(path)
     if blanks:
@@ -257,8 +267,14 @@ def _clean(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for c in df.columns:
         col = df[c]
-        if c.startswith("_"):
+        if c.startswith("_") or col.dtype.kind == "f":
             out[c] = col
+            continue
+        obj = col.to_numpy(dtype=object)
+        head = obj[:2000]
+        if len(obj) > 4000 and len(set(head.tolist())) > len(head) // 2:
+            # Mostly distinct (ids, times, names): trim as a column, no categories.
+            out[c] = pd.Series(obj, dtype=object).str.strip().fillna("").to_numpy(dtype=object)
             continue
         codes, uniques = pd.factorize(col.astype(object), use_na_sentinel=True)
         stripped = pd.Index(uniques, dtype=object).str.strip() if len(uniques) else pd.Index([], dtype=object)

@@ -338,21 +338,27 @@ def ticket_problems(col: pd.Series) -> np.ndarray:
     used to merge rows. Checked once per distinct text.
     """
     codes, uniques = pd.factorize(pd.Series(np.asarray(col, dtype=object)), use_na_sentinel=True)
-    u = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
-    digits = u.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
-    sci = u.str.fullmatch(r"[0-9.]+[eE][+-]?[0-9]+").to_numpy(dtype=bool)
-    dec = u.str.fullmatch(r"[0-9]+\.[0-9]*").to_numpy(dtype=bool)
-    rounded = digits & (u.str.len().to_numpy() > 15) & u.str[15:].str.fullmatch(r"0+").to_numpy(dtype=bool)
-    blank = (u == "").to_numpy(dtype=bool)
-    reason = np.full(len(u) + 1, "", dtype=object)
-    reason[:-1][~digits] = "not a ticket number (expected its digits, exported as text)"
-    reason[:-1][dec] = f"stored as a number with a decimal point, so digits may be lost; {EXPORT_IDS_AS_TEXT}"
-    reason[:-1][sci] = f"stored as a number (scientific notation such as 7.3E+18: digits lost); {EXPORT_IDS_AS_TEXT}"
-    reason[:-1][rounded] = (f"looks rounded by Excel (only 15 digits kept, the rest 0), so it may be another ticket's "
-                            f"number; {EXPORT_IDS_AS_TEXT}")
-    reason[:-1][blank] = "empty (every row needs a ticket number)"
-    reason[-1] = "empty (every row needs a ticket number)"
-    return reason[np.where(codes < 0, len(u), codes)]
+    empty = "empty (every row needs a ticket number)"
+    reason = np.array([_ticket_reason(str(x).strip(), empty) for x in uniques] + [empty], dtype=object)
+    return reason[np.where(codes < 0, len(uniques), codes)]
+
+
+_SCI = re.compile(r"[0-9.]+[eE][+-]?[0-9]+")
+_DEC = re.compile(r"[0-9]+\.[0-9]*")
+
+
+def _ticket_reason(t: str, empty: str) -> str:
+    if t.isascii() and t.isdigit():  # the usual case, decided without a regex
+        return "" if len(t) <= 15 or t[15:].strip("0") else (
+            "looks rounded by Excel (only 15 digits kept, the rest 0), so it may be another ticket's number; "
+            + EXPORT_IDS_AS_TEXT)
+    if not t:
+        return empty
+    if _SCI.fullmatch(t):
+        return f"stored as a number (scientific notation such as 7.3E+18: digits lost); {EXPORT_IDS_AS_TEXT}"
+    if _DEC.fullmatch(t):
+        return f"stored as a number with a decimal point, so digits may be lost; {EXPORT_IDS_AS_TEXT}"
+    return "not a ticket number (expected its digits, exported as text)"
 
 
 def find_columns(df: pd.DataFrame, mapping: Mapping, where: str) -> dict[str, str]:
