@@ -196,7 +196,8 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """CSV in UTF-8 with BOM, so that Excel on Chinese Windows reads it right."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig")
+    # CRLF rows: a field holding a lone CR or LF is then quoted (Excel reads it as one cell).
+    safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path
 
 
