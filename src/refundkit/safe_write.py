@@ -13,6 +13,7 @@ Bottom layer: imports nothing of the kit.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 import zipfile
 from decimal import Decimal
@@ -31,6 +32,7 @@ def neutralise(value):
     return value
 
 
+_RISKY_START = re.compile("\n[=+\\-@\t\r]")
 _is_risky = np.frompyfunc(lambda v: isinstance(v, str) and v.startswith(RISKY), 1, 1)
 
 
@@ -46,7 +48,11 @@ def _neutralise_column(col: pd.Series) -> pd.Series:
         return col
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         arr = col.to_numpy(dtype=object, na_value=None)
-        # One C-level pass over the column; only the risky cells are rewritten.
+        try:  # the usual case, a column with nothing risky, seen in one pass over one joined text
+            if not _RISKY_START.search("\n" + "\n".join(arr.tolist())):
+                return col
+        except TypeError:  # numbers or blanks among the texts: look cell by cell
+            pass
         risky = _is_risky(arr).astype(bool) if len(arr) else np.zeros(0, dtype=bool)
         if risky.any():
             arr = arr.copy()

@@ -339,7 +339,9 @@ def ticket_problems(col: pd.Series) -> np.ndarray:
     """
     codes, uniques = pd.factorize(pd.Series(np.asarray(col, dtype=object)), use_na_sentinel=True)
     empty = "empty (every row needs a ticket number)"
-    reason = np.array([_ticket_reason(str(x).strip(), empty) for x in uniques] + [empty], dtype=object)
+    # The usual id (ASCII digits, not cut to 15) is decided inline; anything else by _ticket_reason.
+    reason = np.array([("" if type(x) is str and x.isascii() and x.isdigit() and (len(x) <= 15 or x[15:].strip("0"))
+                        else _ticket_reason(str(x).strip(), empty)) for x in uniques] + [empty], dtype=object)
     return reason[np.where(codes < 0, len(uniques), codes)]
 
 
