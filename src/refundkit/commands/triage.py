@@ -52,6 +52,11 @@ def _clock(args, export, sop) -> tuple[datetime, str]:
 
 
 def run(args) -> int:
+    xlsx = [Path(p) for p in args.exports if Path(p).suffix.lower() in (".xlsx", ".xlsm") and Path(p).is_file()]
+    if len(args.exports) == 1 and len(xlsx) == 1:
+        from ..sheet_prefetch import prefetch
+
+        prefetch(xlsx[0])  # one export: parse it on the other core while pandas and the SOP load
     from ..triage import TriageError, load_exports, load_mapping, triage
     from ..triage.report import (Progress, duplicates_table, frame_text, rejected_table, terminal_report,
                                   worklist_table, write_table)

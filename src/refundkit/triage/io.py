@@ -222,9 +222,12 @@ def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], No
     """The first sheet through python-calamine; every kept column as exported text."""
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
+    from ..sheet_prefetch import take
+
+    ready = take(path)  # parsed in the background while the command started, if it was asked to
+    wb, sheet = ready if ready else (CalamineWorkbook.from_path(str(path)), None)
     try:
-        sheet = wb.get_sheet_by_index(0)
+        sheet = sheet or wb.get_sheet_by_index(0)
         total = sheet.height
         rows = []
         it = sheet.iter_rows()
