@@ -14,9 +14,16 @@ TEST_WORKERS ?= auto
 # make app APP_PORT=8870 APP_ARGS="--no-browser --Voila.ip=0.0.0.0"
 APP_PORT ?= 8866
 APP_ARGS ?=
+# A room behind logins (JupyterHub + PostgreSQL): make hub HUB_PORT=8000 [HUB_DB=postgresql://...]
+# [HUB_PASSWORD=...] [HUB_TRAINEES="王芳 李雷"]; HUB_ARGS goes to python -m refundkit.hub as it is.
+HUB_PORT ?= 8000
+HUB_DB ?=
+HUB_PASSWORD ?=
+HUB_TRAINEES ?=
+HUB_ARGS ?=
 DEPS := pyproject.toml
 
-.PHONY: lab trainer app test venv clean nbdime refresh
+.PHONY: lab trainer app hub test venv clean nbdime refresh
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +41,14 @@ endef
 $(VENV)/.installed: $(DEPS) | $(BIN)/python
 	$(call install,-e .)
 	touch $@
+
+$(VENV)/.installed-hub: $(DEPS) $(VENV)/.installed
+	$(call install,-e .[hub])
+	touch $@
+
+# The proxy JupyterHub talks to, from npm into the hub's folder (Node from the OS packages).
+.hub/node_modules/.bin/configurable-http-proxy:
+	npm install --prefix .hub --no-audit --no-fund --loglevel=error configurable-http-proxy@4
 
 $(VENV)/.installed-test: $(DEPS) $(VENV)/.installed
 	$(call install,-e .[test])
@@ -60,6 +75,10 @@ trainer: $(VENV)/.installed $(LAB_OVERRIDES)
 
 app: $(VENV)/.installed
 	$(BIN)/python -m refundkit.app --port=$(APP_PORT) $(APP_ARGS)
+
+hub: $(VENV)/.installed-hub .hub/node_modules/.bin/configurable-http-proxy
+	$(BIN)/python -m refundkit.hub --port=$(HUB_PORT) --state=.hub $(if $(HUB_DB),--db="$(HUB_DB)") \
+	  $(if $(HUB_PASSWORD),--password="$(HUB_PASSWORD)") $(if $(HUB_TRAINEES),--trainees="$(HUB_TRAINEES)") $(HUB_ARGS)
 
 test: $(VENV)/.installed-test $(LAB_OVERRIDES)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

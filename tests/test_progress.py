@@ -299,3 +299,15 @@ def test_a_check_that_cannot_be_recorded_says_so_keeps_the_answer_and_shows_the_
     assert s.save_error is None and s.unsaved == []
     assert [r["answer"] for r in store.rows()] == ["cancel_and_refund", "refund_now"]
     assert store.health().ok
+
+
+def test_behind_a_login_the_login_name_is_recorded_whatever_is_typed(tmp_path, sop, monkeypatch):
+    from refundkit.exercises.widgets import Exercise
+
+    store = ProgressStore(tmp_path / "p.sqlite3")
+    monkeypatch.setenv("REFUNDKIT_LEARNER", "wangfang")
+    ex = Exercise("ex01", sop=sop, store=store, clock=lambda: AT)
+    assert ex.name.value == "wangfang" and ex.name.disabled
+    ex.session.learner = "someone else"  # typed, or carried from another page
+    ex.session.check("ex01.q01", "cancel_and_refund")
+    assert store.learners() == ["wangfang"]

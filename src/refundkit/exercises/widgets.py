@@ -248,6 +248,8 @@ class Exercise:
         self.name = W.Text(placeholder="", layout={"width": "16em"})
         self.name.add_class("rk-name")
         self.name.observe(lambda ch: setattr(self.session, "learner", ch["new"].strip()), "value")
+        if self.session.login:  # behind JupyterHub: the login name, shown, not typed
+            self.name.value, self.name.disabled = self.session.login, True
         self.title = W.HTML()
         self.score_html = W.HTML()
         self.score_html.add_class("rk-score")

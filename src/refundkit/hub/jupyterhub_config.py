@@ -1,0 +1,65 @@
+# JupyterHub configuration for a training room (`make hub`, `python -m refundkit.hub`).
+# The launcher (refundkit/hub/__main__.py) sets the REFUNDKIT_HUB_* variables read here; see
+# refundkit.hub for the whole picture. `c` is JupyterHub's config object.
+import os
+import sys
+from pathlib import Path
+
+from refundkit.hub.settings import HubSettings
+
+s = HubSettings.from_env()
+c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
+
+# -- where: loopback only; the proxy from npm (configurable-http-proxy), ports chosen by the launcher
+c.JupyterHub.ip = s.ip
+c.JupyterHub.port = s.port
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = s.hub_api_port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+c.ConfigurableHTTPProxy.command = [s.proxy]
+c.ConfigurableHTTPProxy.debug = False
+c.JupyterHub.db_url = f"sqlite:///{s.state / 'jupyterhub.sqlite'}"  # the hub's own state, not the records
+c.JupyterHub.cookie_secret_file = str(s.state / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(s.state / "jupyterhub.pid")
+c.JupyterHub.log_level = os.environ.get("REFUNDKIT_HUB_LOG_LEVEL", "WARN")
+c.ConfigurableHTTPProxy.pid_file = str(s.state / "jupyterhub-proxy.pid")
+
+# -- who: one room password for trainees, the trainer as admin with a password of their own
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = s.password
+c.SharedPasswordAuthenticator.admin_password = s.trainer_password
+c.Authenticator.admin_users = {s.trainer}
+if s.trainees:
+    c.Authenticator.allowed_users = set(s.trainees)  # a roster: no other name can log in
+else:
+    c.Authenticator.allow_all = True
+
+# -- each login gets its own server (a process on this machine) that opens the trainee app
+c.JupyterHub.spawner_class = "simple"  # SimpleLocalProcessSpawner: no system accounts needed
+c.SimpleLocalProcessSpawner.home_dir_template = str(s.state / "homes" / "{username}")
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+c.Spawner.notebook_dir = str(s.app_dir)
+c.Spawner.default_url = s.trainee_url
+c.Spawner.args = [*(["--allow-root"] if os.geteuid() == 0 else []), *s.server_args]
+c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "PYTHONPATH", "REFUNDKIT_SOP", "REFUNDKIT_CHROMIUM"]
+c.Spawner.environment = {
+    "REFUNDKIT_DB": s.db,
+    "JUPYTER_PATH": str(s.share_dir),
+    # The recorded learner is the login name, never a typed one (refundkit.exercises.session).
+    "REFUNDKIT_LEARNER": lambda spawner: "" if spawner.user.admin else spawner.user.name,
+}
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+c.Spawner.mem_limit = s.mem_limit or None  # advisory here (the local spawner does not enforce it); k8s does
+
+
+def _trainer_opens_the_trainer_page(spawner):
+    if spawner.user.admin:
+        spawner.notebook_dir = str(s.trainer_dir)
+        spawner.default_url = s.trainer_url
+
+
+c.Spawner.pre_spawn_hook = _trainer_opens_the_trainer_page
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+Path(s.state / "homes").mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,113 @@
+"""Logins for a room: two trainees log in over HTTP, their servers open the app, they answer through the
+page, and both records land in PostgreSQL under their login names; a client without a login gets no app
+and cannot write; the trainer logs in and lands on the trainer page."""
+from __future__ import annotations
+
+import re
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import quote
+
+from playwright.sync_api import expect
+
+from refundkit.exercises import answer_key, default_bank
+from refundkit.exercises.key import choice_label
+from refundkit.progress import ProgressStore
+
+from .conftest import PASSWORD, SHOTS, offline
+
+WAIT_MS = 120_000  # a server and a kernel start on a busy 2-core machine
+
+
+def _login(browser, hub, name: str, password: str):
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
+    offline(ctx)
+    page = ctx.new_page()
+    page.goto(hub.base + "/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    return page
+
+
+def test_two_trainees_answer_and_their_records_land_under_their_login_names(hub, browser, sop):
+    bank = default_bank()
+    ex = bank.exercises[0]
+    q = next(q for q in bank.questions_of(ex.id) if q.form == "choice")
+    right = answer_key(q, sop).answer
+    wrong = next(c for c in q.choices if c != right)
+    trainees = {"wangfang": [wrong, right], "李雷": [right]}
+
+    started = {name: (time.monotonic(), _login(browser, hub, name, PASSWORD)) for name in trainees}
+    for name, (t0, page) in started.items():
+        # The server opens the trainee app directly: no JupyterLab, no code.
+        page.wait_for_url(re.compile(r"/user/[^/]+/voila/render/start\.ipynb"), timeout=WAIT_MS)
+        expect(page.get_by_text(sop.t("app_title", "zh")).first).to_be_visible(timeout=WAIT_MS)
+        print(f"{name}: login to app {time.monotonic() - t0:.1f} s (hub start {hub.start_s:.1f} s)")
+    for name, answers in trainees.items():
+        page = started[name][1]
+        page.goto(f"{hub.base}/user/{quote(name)}/voila/render/exercise.ipynb?id={ex.id}")
+        expect(page.get_by_text(ex.title("zh"))).to_be_visible(timeout=WAIT_MS)
+        # The recorded learner is the login name, shown and not editable.
+        expect(page.locator(".rk-name input")).to_have_value(name)
+        expect(page.locator(".rk-name input")).to_be_disabled()
+        box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
+        for value in answers:
+            box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
+            box.locator(".rk-check").click()
+            mark = ".rk-feedback .rk-msg-ok" if value == right else ".rk-feedback .rk-msg-error"
+            expect(box.locator(mark).first).to_be_visible(timeout=WAIT_MS)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"hub_trainee_{'a' if name.isascii() else 'b'}.png"))
+    rows = list(ProgressStore(hub.db).rows())
+    got = {name: [(r["question"], r["answer"], r["correct"]) for r in rows if r["learner"] == name] for name in trainees}
+    assert got == {"wangfang": [(q.id, wrong, False), (q.id, right, True)], "李雷": [(q.id, right, True)]}
+    assert {r["learner"] for r in rows} == set(trainees)
+
+
+def _status(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, str, str]:
+    """Status, final address and body, following redirects (as a browser would) for GET only."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a, **k):
+            return None if method != "GET" else super().redirect_request(*a, **k)
+
+    opener = urllib.request.build_opener(NoRedirect)
+    req = urllib.request.Request(url, method=method, data=data,
+                                 headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with opener.open(req, timeout=30) as r:
+            return r.status, r.geturl(), r.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, url, exc.read().decode(errors="replace")
+
+
+def test_a_client_without_a_login_gets_no_app_and_cannot_write(hub, browser, sop):
+    store = ProgressStore(hub.db)
+    before = store.count()
+    ex = default_bank().exercises[0]
+    # The app's address, without a login: the login page, never the app.
+    code, final, body = _status(f"{hub.base}/user/wangfang/voila/render/exercise.ipynb?id={ex.id}")
+    assert "/hub/login" in final and "username_input" in body
+    assert ex.title("zh") not in body and "rk-q-" not in body and "rk-name" not in body
+    # Starting a kernel (the only way to run the checks) or a server, listing users: refused.
+    for method, path in (("POST", "/user/wangfang/api/kernels"), ("POST", "/user/wangfang/api/sessions"),
+                         ("POST", "/hub/api/users/intruder/server"), ("GET", "/hub/api/users")):
+        code, _, _ = _status(hub.base + path, method, b"{}" if method == "POST" else None)
+        assert code in (302, 401, 403), (path, code)
+    # A wrong password gets no server either.
+    page = _login(browser, hub, "intruder", "not-the-password")
+    expect(page.locator(".alert-danger, .login_error, #login_error").first).to_be_visible(timeout=30_000)
+    assert "/hub/login" in page.url
+    assert store.count() == before and "intruder" not in store.learners()
+
+
+def test_the_trainer_logs_in_and_lands_on_the_trainer_page(hub, browser):
+    page = _login(browser, hub, "trainer", hub.trainer_password)
+    page.wait_for_url(re.compile(r"/user/trainer/voila/render/"), timeout=WAIT_MS)
+    page.wait_for_load_state("load", timeout=WAIT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "hub_trainer.png"))
+    # The trainer is the hub's admin: the admin page lists the trainees who logged in.
+    page.goto(hub.base + "/hub/admin")
+    expect(page.get_by_text("wangfang").first).to_be_visible(timeout=30_000)
