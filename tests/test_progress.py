@@ -311,3 +311,24 @@ def test_behind_a_login_the_login_name_is_recorded_whatever_is_typed(tmp_path, s
     ex.session.learner = "someone else"  # typed, or carried from another page
     ex.session.check("ex01.q01", "cancel_and_refund")
     assert store.learners() == ["wangfang"]
+
+
+def test_the_widget_says_when_a_check_could_not_be_saved_and_when_a_name_is_too_long(tmp_path, sop):
+    from refundkit.exercises.widgets import Exercise
+
+    db = tmp_path / "p.sqlite3"
+    db.mkdir()  # unusable record
+    ex = Exercise("ex01", sop=sop, store=ProgressStore(db), clock=lambda: AT)
+    ex.name.value = "王芳"
+    w = ex.question("q01")
+    w.control.value = "cancel_and_refund"
+    w._check()
+    for lang in ("zh", "en"):
+        ex.lang_switch.value = lang
+        assert sop.t("not_saved", lang) in w.feedback.value and "rk-msg-ok" in w.feedback.value
+    db.rmdir()
+    w._check()
+    assert sop.t("not_saved", "en") not in w.feedback.value and ProgressStore(db).count() == 2
+    ex.name.value = "名" * 60
+    w._check()
+    assert sop.t("name_too_long", "en") in w.feedback.value and ProgressStore(db).count() == 2

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..clock import system_now
-from ..names import normalise_name
+from ..names import NameProblem, learner_name
 from ..progress import Attempt, ProgressError, ProgressStore
 from ..sop import Sop, default_sop
 from .bank import Bank, Question, default_bank
@@ -65,9 +65,12 @@ class Session:
 
     def check(self, question_id: str, answer: Any, lang: str = "zh") -> Feedback:
         """Check and record one answer. Raises AnswerError (nothing recorded) for an unreadable answer."""
-        learner = self.login or self.learner
-        if not normalise_name(learner):
-            raise NameNeeded("learner")
+        try:
+            learner = learner_name(self.login or self.learner)
+        except NameProblem as exc:  # nothing recorded; the widget shows the SOP's word for exc.ui_key
+            if exc.ui_key == "name_needed":
+                raise NameNeeded("learner") from None
+            raise
         q = self.bank.question(question_id)
         fb = check(q, answer, self.sop, lang, key=self.key(question_id))
         if self.record:

@@ -40,6 +40,7 @@ import ipywidgets as W
 
 from ..cases import CASE_FACTS, parse_case
 from ..money import fmt
+from ..names import NameProblem
 from ..progress import ProgressStore
 from ..sop import Sop, default_sop
 from ..widgets.base import LanguageSwitch, SopWidget, language_switch, msg
@@ -183,6 +184,8 @@ class QuestionWidget(SopWidget):
             self._last_raw = raw
         except NameNeeded:
             self._warn = "name_needed"
+        except NameProblem as exc:
+            self._warn = exc.ui_key
         except AnswerError as exc:
             self._warn = exc.ui_key
         self._draw_feedback()
@@ -204,6 +207,8 @@ class QuestionWidget(SopWidget):
         fb = check(self.q, self._last_raw, self.sop, self.lang, key=self.last.key)
         self.feedback.add_class("rk-right" if fb.correct else "rk-wrong")
         self.feedback.value = "<br>".join(msg(line, "ok" if fb.correct else "error") for line in fb.message.split("\n"))
+        if self.session.save_error:  # checked, but not in the record: say so (the trainer's page shows why)
+            self.feedback.value += "<br>" + msg(self.t("not_saved"), "warn")
 
     def render(self) -> None:
         lang, q, sop = self.lang, self.q, self.sop
