@@ -102,11 +102,16 @@ def test_a_client_without_a_login_gets_no_app_and_cannot_write(hub, browser, sop
     assert store.count() == before and "intruder" not in store.learners()
 
 
-def test_the_trainer_logs_in_and_lands_on_the_trainer_page(hub, browser):
+def test_the_trainer_logs_in_and_sees_the_trainees_records(hub, browser):
     page = _login(browser, hub, "trainer", hub.trainer_password)
     page.wait_for_url(re.compile(r"/user/trainer/voila/render/"), timeout=WAIT_MS)
-    page.wait_for_load_state("load", timeout=WAIT_MS)
+    # The trainer page reads the same PostgreSQL record: both trainees, under their login names.
+    page.locator(".rk-refresh").click(timeout=WAIT_MS)
+    live = page.locator(".rk-dashboard-live")
+    expect(live).to_contain_text("wangfang", timeout=60_000)
+    expect(live).to_contain_text("李雷")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    live.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "hub_trainer.png"))
     # The trainer is the hub's admin: the admin page lists the trainees who logged in.
     page.goto(hub.base + "/hub/admin")
