@@ -103,3 +103,31 @@ def test_every_command_works_on_postgresql(pg_url, tmp_path, capsys):
     assert main(["progress", "reset", "--db", pg_url]) == 2
     assert main(["progress", "reset", "--db", pg_url, "--yes"]) == 0
     assert store.count() == 0
+
+
+def test_export_neutralises_every_risky_name_and_keeps_xlsx_text_as_text(tmp_path, capsys):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    db = tmp_path / "room.sqlite3"
+    names = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1", "=1+1"]
+    store = ProgressStore(db)
+    store.record_many([Attempt(n, "ex01", "ex01.q01", "refund_now", False, "1.0.0", AT) for n in names])
+    assert not any(n.startswith(("\t", "\r")) for n in store.learners())  # normalised away before storing
+    assert main(["progress", "export", "--db", str(db), "-o", str(tmp_path / "p.xlsx")]) == 0
+    assert main(["progress", "export", "--db", str(db), "--format", "csv", "-o", str(tmp_path / "csv")]) == 0
+    risky = ("=", "+", "-", "@", "\t", "\r")
+    seen = set()
+    for ws in load_workbook(tmp_path / "p.xlsx").worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.value)
+                if isinstance(c.value, str):
+                    assert not c.value.startswith(risky), (ws.title, c.value)
+                    seen.add(c.value)
+    assert {"'=1+1", "'+1+1", "'-2+3", "'@SUM(1)"} <= seen
+    for f in (tmp_path / "csv").iterdir():
+        for row in csv.reader(io.StringIO(f.read_text(encoding="utf-8-sig"))):
+            assert not any(v.startswith(risky) for v in row), (f.name, row)
