@@ -295,7 +295,7 @@ def stages(path: Path, sop, mapping, now, out_dir: Path) -> None:
         write_table(rejected_table(result, sop, "zh", True, mapping), out_dir / "stage_rejected.csv")
     t, c = mark(f"write worklist .csv ({len(result.decided):,} rows) + rejected rows", t, c)
     write_table(worklist_table(result, sop, "zh", True, mapping), out_dir / "stage_worklist.xlsx")
-    mark(f"write worklist .xlsx instead ({len(result.decided):,} rows, openpyxl streaming)", t, c)
+    mark(f"write worklist .xlsx instead ({len(result.decided):,} rows)", t, c)
     for name, w, cpu in marks:
         print(f"    {name}: {w:.2f} s wall, {cpu:.2f} s CPU")
     del dec

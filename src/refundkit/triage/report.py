@@ -31,8 +31,10 @@ def _yuan(fen) -> pd.Series:
     """Fen -> exact Decimal yuan (12.50 stays 12.50 in CSV; a number in .xlsx); NA stays empty."""
     from decimal import Decimal
 
-    s = pd.Series(fen)
-    return s.map(lambda f: None if pd.isna(f) else Decimal(int(f)).scaleb(-2)).astype(object)
+    # One Decimal per distinct amount (a shop has a few thousand prices), then taken per row.
+    codes, uniques = pd.factorize(pd.Series(fen), use_na_sentinel=True)
+    table = np.array([Decimal(int(f)).scaleb(-2) for f in uniques] + [None], dtype=object)
+    return pd.Series(table[np.where(codes < 0, len(uniques), codes)], dtype=object)
 
 
 def amount_checks(decided: pd.DataFrame, sop: Sop, lang: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
