@@ -132,7 +132,8 @@ def test_user_errors_are_one_line(capsys, tmp_path, monkeypatch, args, expect):
     assert expect in err and "Traceback" not in err
 
 
-def test_summary_tables_and_charts_with_chinese(tmp_path, capsys, sop):
+def test_summary_tables_and_charts_with_chinese(tmp_path, capsys, sop, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the duplicates list goes to the current folder
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")  # Chinese drawn as boxes
         assert main(["triage", str(SAMPLE), "--summary", "--charts", str(tmp_path), "--now", NOW]) == 0
