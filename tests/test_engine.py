@@ -149,5 +149,17 @@ def test_decision_table_is_total_and_payouts_respect_cautions(sop, data):
     case = data.draw(cases(sop))
     d = decide(case, sop, NOW)
     assert d.action in sop.action_by_id
-    if sop.action_by_id[d.action].payout:
+    assert d.money_out == sop.action_by_id[d.action].payout
+    if sop.action_by_id[d.action].holdable:  # a payout the merchant makes waits for the blocking cautions
         assert all(c.status != "failed" for c in d.cautions if sop.caution_by_id[c.id].blocks)
+
+
+def test_money_goes_out_once_defined(sop, scenarios):
+    """The default approval pays the customer (S09) though no caution can hold it; a held payout pays nothing."""
+    assert sop.money_out == {"cancel_and_refund", "refund_now", "auto_approved"}
+    assert sop.holdable == {"cancel_and_refund", "refund_now"}
+    seen = {}
+    for sc in scenarios:
+        d = sc.decide(sop)
+        seen[d.action] = d.money_out
+    assert seen["auto_approved"] is True and seen["blocked"] is False and seen["negotiate_first"] is False

@@ -1,13 +1,15 @@
-"""One engine: the vectorised triage says what `decide()` says, row for row.
+"""One table, two readers: the vectorised triage says what `decide()` says, row for row.
 
 Thousands of generated cases (seeded, plus hypothesis for shrinking) are decided both ways
-and must agree on action, rule, held action, refund, fee, deadline, urgency, hours left,
-every caution's status, blocking, next steps and after-refund tasks.
+and must agree on action, rule, held action, money out, refund, fee, deadline, urgency, hours
+left, every caution's status, blocking, next steps and after-refund tasks: with the shipped SOP
+(Asia/Shanghai), with channel fees, with the SOP's zone set to Europe/Berlin across both
+daylight-saving changes of 2026, and to a fixed-offset zone.
 """
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -31,6 +33,7 @@ def frame_decisions(cases, sop, now):
     for r in df.to_dict("records"):
         out.append({
             "action": r["action"], "rule": r["rule"], "held_action": r["held_action"] or None,
+            "money_out": bool(r["money_out"]),
             "refund": f"{r['refund_fen'] / 100:.2f}", "fee": f"{r['fee_fen'] / 100:.2f}",
             "deadline": r["due"].isoformat(), "urgency": r["urgency"], "hours_left": round(float(r["hours_left"]), 2),
             "cautions": {c.id: r[c.id] for c in sop.cautions if r[c.id]},
@@ -42,7 +45,7 @@ def frame_decisions(cases, sop, now):
 
 
 def engine_decisions(cases, sop, now):
-    keys = ("action", "rule", "held_action", "refund", "fee", "deadline", "urgency", "hours_left", "cautions",
+    keys = ("action", "rule", "held_action", "money_out", "refund", "fee", "deadline", "urgency", "hours_left", "cautions",
             "blocked_by", "next_steps", "after_refund")
     out = []
     for c in cases:
@@ -51,7 +54,7 @@ def engine_decisions(cases, sop, now):
     return out
 
 
-def random_case(rng: random.Random, sop, i: int) -> Case:
+def random_case(rng: random.Random, sop, i: int, now: datetime = NOW, zones=(TZ, ZoneInfo("UTC"))) -> Case:
     f = sop.facts
 
     def one(name):
@@ -68,6 +71,7 @@ def random_case(rng: random.Random, sop, i: int) -> Case:
     soon = timedelta(hours=sop.parameters.due_soon_hours)
     offset = rng.choice([
         timedelta(seconds=rng.randint(-14 * 86400, 86400)),
+        timedelta(minutes=rng.randint(-14 * 1440, 1440)),   # whole minutes: lands on DST edges
         -window, -window + soon, -window + soon + timedelta(seconds=1), -window - timedelta(seconds=1),
         -window + timedelta(microseconds=rng.randint(1, 999_999)),
     ])
@@ -78,7 +82,7 @@ def random_case(rng: random.Random, sop, i: int) -> Case:
         platform_intervention=one("platform_intervention"),
         address_checked=rng.choice([None, True, False]), customer_info_verified=rng.choice([None, True, False]),
         merchant_balance=None if balance is None else Decimal(balance) / 100,
-        requested_at=(NOW + offset).astimezone(rng.choice([TZ, ZoneInfo("UTC")])),
+        requested_at=(now + offset).astimezone(rng.choice(zones)),
         amounts={"goods": Decimal(goods) / 100, "shipping": Decimal(shipping) / 100,
                  "coupon": Decimal(coupon) / 100, "discount": Decimal(discount) / 100},
         refund_method=rng.choice(list(sop.method_by_id)),
@@ -155,3 +159,59 @@ def test_sample_export_rows_are_valid_cases_and_agree(sop):
         assert d.to_check == tuple(x for x in dec["to_check"].iat[i].split(",") if x)
         # What the export cannot know stays unknown: never guessed.
         assert case.address_checked is None and case.customer_info_verified is None and case.merchant_balance is None
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def zone_sop(sop_text, zone: str):
+    text = sop_text.replace("timezone: Asia/Shanghai", f"timezone: {zone}")
+    assert text != sop_text
+    return parse_sop(text)
+
+
+# Both clock changes of 2026 in Berlin (29 March, 25 October) fall inside the window before "now".
+DST_NOWS = [datetime(2026, 4, 1, 10, 30, tzinfo=BERLIN), datetime(2026, 10, 29, 9, 15, tzinfo=BERLIN)]
+
+
+@pytest.mark.parametrize("now", DST_NOWS, ids=["march", "october"])
+def test_agree_across_daylight_saving(sop_text, now):
+    """Times in the SOP's own zone (as the export's rows are), across the clock change."""
+    berlin = zone_sop(sop_text, "Europe/Berlin")
+    rng = random.Random(now.month)
+    cases = [random_case(rng, berlin, i, now, zones=(BERLIN, BERLIN, ZoneInfo("UTC"))) for i in range(1500)]
+    got, want = frame_decisions(cases, berlin, now), engine_decisions(cases, berlin, now)
+    mismatches = [(c.id, c.requested_at.isoformat(), g, w) for c, g, w in zip(cases, got, want) if g != w]
+    assert not mismatches, mismatches[:3]
+    assert {w["urgency"] for w in want} == {"overdue", "due_soon", "on_time"}
+    # The deadline is 7 × 24 hours of absolute time: an hour off the wall clock across the change.
+    shifted = [w for c, w in zip(cases, want) if datetime.fromisoformat(w["deadline"]).utcoffset() != c.requested_at.astimezone(BERLIN).utcoffset()]
+    assert shifted, "no generated case crosses the clock change"
+    for c, w in zip(cases, want):
+        due = datetime.fromisoformat(w["deadline"])
+        assert due - c.requested_at == timedelta(days=berlin.window_days)  # aware minus aware: absolute
+        assert due.utcoffset() == due.astimezone(BERLIN).utcoffset()       # shown in Berlin time
+
+
+def test_the_berlin_case_of_the_issue(sop_text):
+    """Asked 25 March 10:00 (+01:00), judged 1 April 10:30 (+02:00): 30 minutes left, not overdue."""
+    berlin = zone_sop(sop_text, "Europe/Berlin")
+    base = dict(order_state="not_shipped", request_type="refund_only", negotiation="refund_agreed",
+                address_checked=True, customer_info_verified=True, amounts={"goods": "10.00"})
+    case = parse_case(base | {"requested_at": datetime(2026, 3, 25, 10, 0, tzinfo=BERLIN)}, berlin)
+    now = datetime(2026, 4, 1, 10, 30, tzinfo=BERLIN)
+    for d in (engine_decisions([case], berlin, now)[0], frame_decisions([case], berlin, now)[0]):
+        assert (d["action"], d["urgency"], d["hours_left"]) == ("cancel_and_refund", "due_soon", 0.5)
+        assert d["deadline"] == "2026-04-01T11:00:00+02:00"
+
+
+def test_agree_in_a_fixed_offset_zone(sop_text):
+    """The SOP's zone a fixed offset (UTC-5), the cases' times in yet another offset (+05:45)."""
+    fixed = zone_sop(sop_text, "Etc/GMT+5")
+    now = datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=-5)))
+    rng = random.Random(5)
+    cases = [random_case(rng, fixed, i, now, zones=(timezone(timedelta(hours=5, minutes=45)), fixed.tz)) for i in range(1000)]
+    got, want = frame_decisions(cases, fixed, now), engine_decisions(cases, fixed, now)
+    mismatches = [(c.id, g, w) for c, g, w in zip(cases, got, want) if g != w]
+    assert not mismatches, mismatches[:3]
+    assert {datetime.fromisoformat(w["deadline"]).utcoffset() for w in want} == {timedelta(hours=-5)}

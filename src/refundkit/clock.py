@@ -87,19 +87,19 @@ class Deadline:
     def overdue(self) -> bool:
         return self.urgency == "overdue"
 
-
-def deadline_at(requested_ns: int, now_ns: int, window_ns: int, due_soon_ns: int, tz: tzinfo) -> Deadline:
-    """One case's deadline from absolute times in ns (what the compiled table calls)."""
-    due, left = due_and_left(requested_ns, now_ns, window_ns)
-    return Deadline(due=from_ns(due, tz), left=timedelta(microseconds=int(left) // NS_PER_US),
-                    urgency=URGENCY[int(urgency_code(left, due_soon_ns))])
+    @classmethod
+    def from_ns(cls, due_ns: int, left_ns: int, urgency: int, tz: tzinfo) -> "Deadline":
+        """From the ns figures of `due_and_left` and the code of `urgency_code`."""
+        return cls(due=from_ns(due_ns, tz), left=timedelta(microseconds=int(left_ns) // NS_PER_US),
+                   urgency=URGENCY[int(urgency)])
 
 
 def deadline(requested_at: datetime, now: datetime, window_days: int, due_soon_hours: int, tz: tzinfo) -> Deadline:
     """When the window closes (in `tz`), how long is left, and how urgent that is."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ClockError("now: has no time zone")
-    return deadline_at(to_ns(requested_at), to_ns(now), window_days * NS_PER_DAY, due_soon_hours * NS_PER_HOUR, tz)
+    due, left = due_and_left(to_ns(requested_at), to_ns(now), window_days * NS_PER_DAY)
+    return Deadline.from_ns(due, left, urgency_code(left, due_soon_hours * NS_PER_HOUR), tz)
 
 
 def fmt_span(left: timedelta, wording: str) -> str:

@@ -1,8 +1,9 @@
-"""decide(case, sop, now) -> Decision: the one place a case becomes an action.
+"""Engine layer: decide(case, sop, now) -> Decision, the one place a case becomes an action.
 
-Pure: no I/O, no clock, no words (refundkit.words turns a Decision into text). The SOP's decision table (`rules:`) is read top to
-bottom and the first rule whose conditions hold gives the action; blocking
-cautions then hold back any payout whose guard fact is false.
+Pure: no I/O, no clock, no words (refundkit.words turns a Decision into text). The SOP is compiled once into a table (`refundkit.table`); one case
+is a one-row application of that table, exactly as the triage applies it to a whole frame:
+the first rule whose conditions hold gives the action; blocking cautions then hold back a
+payout the merchant makes while their guard fact is false.
 """
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .cases import Amounts, Case
-from .clock import Deadline, deadline
-from .errors import NoRuleError
-from .money import fen
-from .sop import Sop
-from .vocab import CASE_FACTS
+import numpy as np
 
-SIGN = {"include": 1, "deduct": -1, "ignore": 0}
+from .cases import Amounts, Case
+from .clock import Deadline, to_ns
+from .errors import CaseError, ClockError, NoRuleError
+from .sop import Sop
+from .table import MAX_FEN, STATUS, Applied, Table, compile_table
+from .vocab import CASE_FACTS, KNOWN_FACTS
+
+__all__ = ["Line", "Refund", "CautionCheck", "Decision", "Outcome", "NoRuleError", "compute_refund",
+           "case_facts", "outcome", "decide"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Decision:
     after_refund: tuple[str, ...]
     facts: dict[str, Any] = field(compare=False)
     sop_version: str = ""
+    money_out: bool = False   # money goes to the customer (the action's `payout`)
 
     @property
     def to_check(self) -> tuple[str, ...]:
@@ -70,6 +75,7 @@ class Decision:
             "action": self.action,
             "rule": self.rule,
             "held_action": self.held_action,
+            "money_out": self.money_out,
             "refund": str(self.refund.total),
             "fee": str(self.refund.fee),
             "lines": {ln.component: str(ln.signed) for ln in self.refund.lines},
@@ -85,56 +91,71 @@ class Decision:
         }
 
 
+def _fen(amount: Decimal, name: str) -> int:
+    f = int(amount.scaleb(2))
+    if f > MAX_FEN:
+        raise CaseError(name, f"{amount} is too large an amount to refund (at most {Decimal(MAX_FEN).scaleb(-2)})")
+    return f
+
+
+def _yuan(f) -> Decimal:
+    return Decimal(int(f)).scaleb(-2)
+
+
+def _columns(case: Case, table: Table) -> dict[str, np.ndarray]:
+    """One case as the one-row columns `Table.apply` reads (the frame path builds the same from a frame)."""
+    cols = {name: np.array([table.code(name, getattr(case, name))], dtype=np.int16) for name in CASE_FACTS}
+    for c in table.components:
+        cols[f"{c}_fen"] = np.array([_fen(getattr(case.amounts, c), f"amounts.{c}")], dtype=np.int64)
+    cols["method"] = np.array([table.methods.index(case.refund_method)], dtype=np.int16)
+    cols["requested_ns"] = np.array([to_ns(case.requested_at)], dtype=np.int64)
+    known = case.merchant_balance is not None
+    cols["balance_fen"] = np.array([_fen(case.merchant_balance, "merchant_balance") if known else 0], dtype=np.int64)
+    cols["balance_known"] = np.array([known])
+    return cols
+
+
+def _apply(case: Case, sop: Sop, now: datetime) -> tuple[Table, Applied]:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ClockError("now: has no time zone")
+    table = compile_table(sop)
+    return table, table.apply(_columns(case, table), to_ns(now))
+
+
+def _refund(amounts: Amounts, method: str, table: Table, total_fen, fee_fen) -> Refund:
+    lines = tuple(Line(c, tr, getattr(amounts, c), getattr(amounts, c) * sign)
+                  for c, tr, sign in zip(table.components, table.treatments, table.signs))
+    total, fee = _yuan(total_fen), _yuan(fee_fen)
+    return Refund(lines, total, method, fee, total + fee)
+
+
+def _facts(case: Case, applied: Applied, table: Table) -> dict[str, Any]:
+    facts: dict[str, Any] = {name: getattr(case, name) for name in CASE_FACTS}
+    for name in KNOWN_FACTS[len(CASE_FACTS):]:  # the derived facts, read back from their codes
+        code = int(applied.codes[name][0])
+        facts[name] = None if code < 0 else table.domains[name][code]
+    return facts
+
+
+def _deadline(applied: Applied, table: Table) -> Deadline:
+    return Deadline.from_ns(applied.due_ns[0], applied.left_ns[0], applied.urgency[0], table.tz)
+
+
 def compute_refund(amounts: Amounts, method: str, sop: Sop) -> Refund:
-    """The refund line by line, as the SOP's amount components say (S07)."""
-    lines = []
-    for comp in sop.parameters.amount.components:
-        value = getattr(amounts, comp.id)
-        lines.append(Line(comp.id, comp.treatment, value, value * SIGN[comp.treatment]))
-    total = fen(max(Decimal("0"), sum((ln.signed for ln in lines), Decimal("0"))))
-    m = sop.method_by_id[method]
-    fee = fen(total * m.fee_rate)
-    return Refund(tuple(lines), total, method, fee, total + fee)
+    """The refund line by line, as the SOP's amount components say (S07), and the method's fee (S08)."""
+    table = compile_table(sop)
+    if method not in table.methods:
+        raise CaseError("refund_method", f"unknown method {method!r} (expected one of {', '.join(table.methods)})")
+    total = table.refund_fen({c: np.array([_fen(getattr(amounts, c), c)]) for c in table.components})
+    fee = table.fee_fen(total, np.array([table.methods.index(method)]))
+    return _refund(amounts, method, table, total[0], fee[0])
 
 
 def case_facts(case: Case, sop: Sop, now: datetime) -> tuple[dict[str, Any], Refund, Deadline]:
     """The facts the rules test: the case's own plus the derived ones."""
-    p = sop.parameters
-    refund = compute_refund(case.amounts, case.refund_method, sop)
-    dl = deadline(case.requested_at, now, p.handling_window.days, p.due_soon_hours, sop.tz)
-    facts = {name: getattr(case, name) for name in CASE_FACTS}
-    facts["overdue"] = dl.overdue
-    facts["balance_sufficient"] = None if case.merchant_balance is None else case.merchant_balance >= refund.merchant_cost
-    return facts, refund, dl
-
-
-def rule_matches(when: dict[str, Any], facts: dict[str, Any]) -> bool:
-    for name, want in when.items():
-        allowed = want if isinstance(want, list) else [want]
-        if facts.get(name) is None or facts[name] not in allowed:
-            return False
-    return True
-
-
-def first_rule(sop: Sop, facts: dict[str, Any]):
-    for rule in sop.rules:
-        if rule_matches(rule.when, facts):
-            return rule
-    return None
-
-
-def check_cautions(sop: Sop, action: str, facts: dict[str, Any]) -> tuple[CautionCheck, ...]:
-    out = []
-    for c in sop.cautions:
-        if not sop.caution_applies(c, action):
-            continue
-        if c.guard is None:
-            status = "info"
-        else:
-            value = facts.get(c.guard)
-            status = "to_check" if value is None else ("ok" if value else "failed")
-        out.append(CautionCheck(c.id, status))
-    return tuple(out)
+    table, applied = _apply(case, sop, now)
+    refund = _refund(case.amounts, case.refund_method, table, applied.refund_fen[0], applied.fee_fen[0])
+    return _facts(case, applied, table), refund, _deadline(applied, table)
 
 
 @dataclass(frozen=True)
@@ -147,37 +168,41 @@ class Outcome:
     blocked_by: tuple[str, ...]
 
 
+def _outcome(table: Table, judged, facts: dict[str, Any]) -> Outcome:
+    rule = int(judged.rule[0])
+    if rule < 0:
+        shown = ", ".join(f"{k}={v}" for k, v in facts.items())
+        raise NoRuleError(f"no rule of SOP {table.version} covers this case ({shown})")
+    held = int(judged.held[0])
+    cautions = tuple(CautionCheck(cid, STATUS[int(st)]) for cid, st in zip(table.caution_ids, judged.status[:, 0]) if st)
+    blocked_by = tuple(cid for cid, b in zip(table.caution_ids, judged.blocking[:, 0]) if b)
+    return Outcome(table.rule_ids[rule], table.action_ids[int(judged.action[0])],
+                   table.action_ids[held] if held >= 0 else None, cautions, blocked_by)
+
+
 def outcome(facts: dict[str, Any], sop: Sop) -> Outcome:
     """First matching rule, then blocking cautions hold back a payout.
 
-    Split from `decide` so that a face which lets the learner set the facts
-    directly (the decision explorer) asks the same code.
+    For a face which lets the learner set the facts directly (the decision explorer):
+    the same compiled table `decide` applies.
     """
-    rule = first_rule(sop, facts)
-    if rule is None:
-        shown = ", ".join(f"{k}={v}" for k, v in facts.items())
-        raise NoRuleError(f"no rule of SOP {sop.version} covers this case ({shown})")
-    action = rule.action
-    cautions = check_cautions(sop, action, facts)
-    held = None
-    blocked_by: tuple[str, ...] = ()
-    if sop.action_by_id[action].payout:
-        blocked_by = tuple(c.id for c in cautions if c.status == "failed" and sop.caution_by_id[c.id].blocks)
-        if blocked_by:
-            held, action = action, "blocked"
-    return Outcome(rule.id, action, held, cautions, blocked_by)
+    table = compile_table(sop)
+    codes = {name: np.array([table.code(name, facts.get(name))], dtype=np.int16) for name in KNOWN_FACTS}
+    return _outcome(table, table.judge(codes), facts)
 
 
 def decide(case: Case, sop: Sop, now: datetime) -> Decision:
     """What the SOP says to do with `case` at time `now`."""
-    facts, refund, dl = case_facts(case, sop, now)
-    out = outcome(facts, sop)
-    action, held, cautions, blocked_by = out.action, out.held_action, out.cautions, out.blocked_by
-    shown_action = held or action
-    next_steps = tuple(sop.action_by_id[shown_action].steps) if not blocked_by else ()
-    after = tuple(t.id for t in sop.after_refund.tasks if action in t.after)
+    table, applied = _apply(case, sop, now)
+    facts = _facts(case, applied, table)
+    out = _outcome(table, applied.judged, facts)
+    act = table.action_ids.index(out.action)
     return Decision(
-        case_id=case.id, action=action, rule=out.rule, held_action=held, refund=refund, deadline=dl,
-        cautions=cautions, blocked_by=blocked_by, next_steps=next_steps, after_refund=after,
-        facts=facts, sop_version=sop.version,
+        case_id=case.id, action=out.action, rule=out.rule, held_action=out.held_action,
+        refund=_refund(case.amounts, case.refund_method, table, applied.refund_fen[0], applied.fee_fen[0]),
+        deadline=_deadline(applied, table),
+        cautions=out.cautions, blocked_by=out.blocked_by,
+        next_steps=() if out.blocked_by else table.next_steps[act],
+        after_refund=table.after_refund[act],
+        facts=facts, sop_version=sop.version, money_out=out.action in table.money_out,
     )

@@ -112,7 +112,7 @@ def flowchart_svg(sop: Sop, lang: str = "zh", outcome: Outcome | None = None) ->
         act_lines = wrap(f"{action(lang)} [{action.id}]", ACT_W - 16)
         row_mid = y + 20
         parts = [box]
-        if action.payout:
+        if action.holdable:  # a payout the merchant makes passes the blocking-caution gate
             gate, hg = _box(X_GATE, y, GATE_W, wrap(t("flow_gate"), GATE_W - 16), "#fce8e6",
                             ACTIVE if i == hit else "#5f6368", "rk-flow-gate")
             parts += [gate, _arrow(X_COND + COND_W, row_mid, X_GATE - 2, row_mid, t("word_yes"), i == hit)]

@@ -159,9 +159,15 @@ class Fact(Text):
 
 
 class Action(Seeded):
-    payout: bool
+    payout: bool            # money goes out to the customer after this action
+    by_system: bool = False  # the platform pays by itself: nothing the merchant checks can hold it
     todo: Text
     steps: list[str] = []
+
+    @property
+    def holdable(self) -> bool:
+        """A payout the merchant makes, so a failing blocking caution holds it."""
+        return self.payout and not self.by_system
 
 
 class Rule(_Strict):
@@ -277,11 +283,22 @@ class Sop(_Strict):
         """An interface word from the `ui` table."""
         return self.ui[key](lang)
 
+    @functools.cached_property
+    def money_out(self) -> frozenset[str]:
+        """The one definition of "money goes out": actions marked `payout: true`."""
+        return frozenset(a.id for a in self.actions if a.payout)
+
+    @functools.cached_property
+    def holdable(self) -> frozenset[str]:
+        """Payouts the merchant makes: a failing blocking caution turns them into "blocked"."""
+        return frozenset(a.id for a in self.actions if a.holdable)
+
     def caution_applies(self, caution: Caution, action: str) -> bool:
+        """`applies_to: payout` means the payouts the merchant makes (and checks first)."""
         if caution.applies_to == "all":
             return True
         if caution.applies_to == "payout":
-            return self.action_by_id[action].payout
+            return action in self.holdable
         return action in caution.applies_to
 
     def notes_for(self, *seeds: str) -> list[Note]:
@@ -456,6 +473,8 @@ def cross_check(sop: Sop, known_facts: Iterable[str] = KNOWN_FACTS,
 
     for i, a in enumerate(sop.actions):
         seeds_ok(("actions", i), a.seed)
+        if a.by_system and not a.payout:
+            out.append((("actions", i, "by_system"), "only a payout (payout: true) can be paid by the system"))
         for j, s in enumerate(a.steps):
             if s not in steps:
                 out.append((("actions", i, "steps", j), f"unknown step {s!r}"))

@@ -47,9 +47,8 @@ def _case(row: dict[str, Any], sop: Sop, where: str):
 
 
 def refunded_actions(sop: Sop) -> set[str]:
-    """Actions after which money goes back to the customer: those whose steps include the amount check."""
-    amount_steps = {s.id for s in sop.steps if s.choice == "amount"}
-    return {a.id for a in sop.actions if amount_steps & set(a.steps)}
+    """Actions after which money goes back to the customer (the SOP's `payout`)."""
+    return set(sop.money_out)
 
 
 def decided_records(records: pd.DataFrame, sop: Sop, now: datetime) -> pd.DataFrame:
