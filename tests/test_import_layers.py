@@ -130,7 +130,8 @@ def test_no_import_circle_in_the_package():
     assert not found, "import circles: " + "; ".join(" -> ".join(c) for c in found)
 
 
-BOTTOM = ("refundkit.vocab", "refundkit.errors", "refundkit.typed_input", "refundkit.money", "refundkit.clock")
+BOTTOM = ("refundkit.vocab", "refundkit.errors", "refundkit.paths", "refundkit.typed_input", "refundkit.money",
+          "refundkit.clock")
 
 
 def test_bottom_layer_imports_nothing_above_it():

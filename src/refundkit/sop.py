@@ -1,4 +1,4 @@
-"""Load and validate the SOP file (`sop/refund_sop.yaml`).
+"""SOP layer: load, validate and model the SOP file (`sop/refund_sop.yaml`); above vocab, errors, paths.
 
 The SOP is the single source of every rule, number and learner-facing text.
 Loading it checks the shape with pydantic and then every cross-reference, so a
@@ -20,10 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .placeholders import fill_tree, placeholder_values, unknown_in_tree
 from .safeyaml import YamlError, load as load_yaml, read_text as read_yaml_text
 from .errors import SopError
+from .paths import KIT_ROOT, PACKAGE_ROOT  # noqa: F401 - PACKAGE_ROOT kept importable from here
 from .vocab import AMOUNT_FIELDS, DERIVED_FACTS, KNOWN_FACTS, LANGS
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_ROOT.parent.parent
+REPO_ROOT = KIT_ROOT  # the kit's folders: the checkout, or the copy inside a wheel
 DEFAULT_SOP_PATH = REPO_ROOT / "sop" / "refund_sop.yaml"
 
 

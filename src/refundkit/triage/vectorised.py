@@ -1,4 +1,4 @@
-"""`decide()` over a whole case frame at once: the SOP's compiled table applied to every row.
+"""Engine layer, frame face: `decide()` over a whole case frame at once, the SOP's compiled table applied to every row.
 
 The table (`refundkit.table`) is the one `decide()` applies to one case; this module only
 turns a case frame into the table's input columns (fact codes, integer fen, ns times) and
