@@ -69,9 +69,11 @@ lab: $(VENV)/.installed $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.root_dir=notebooks \
 	  --ServerApp.terminals_enabled=False $(ROOT_FLAG) $(LAB_ARGS)
 
-# The trainer: JupyterLab on the whole kit, opening the workshop dashboard.
+# The trainer: JupyterLab on the whole kit, opening the workshop dashboard; lessons show their
+# solutions at once (REFUNDKIT_TRAINER=1) instead of behind a button.
 trainer: $(VENV)/.installed $(LAB_OVERRIDES)
-	$(BIN)/jupyter lab exercises/trainer/workshop_dashboard.ipynb --ServerApp.root_dir=. $(ROOT_FLAG) $(LAB_ARGS)
+	REFUNDKIT_TRAINER=1 $(BIN)/jupyter lab exercises/trainer/workshop_dashboard.ipynb --ServerApp.root_dir=. \
+	  $(ROOT_FLAG) $(LAB_ARGS)
 
 app: $(VENV)/.installed
 	$(BIN)/python -m refundkit.app --port=$(APP_PORT) $(APP_ARGS)

@@ -94,7 +94,11 @@ def test_multi_select_reports_missed_and_extra(sop):
     q = BANK.question("ex04.q04")  # C2, C3, C4 block
     fb = check(q, ["C2", "C5"], sop, "en")
     assert not fb.correct
-    assert "Missed: 2" in fb.message and "Should not be ticked: 1" in fb.message
+    # In words, with the first caution missed and the one ticked wrongly named by their titles.
+    assert f"You missed C3 {sop.caution_by_id['C3'].en} (and 1 more)" in fb.message
+    assert f"You ticked C5 {sop.caution_by_id['C5'].en}, which does not belong" in fb.message
+    zh = check(q, ["C2", "C4"], sop, "zh").message
+    assert f"你漏选了 C3 {sop.caution_by_id['C3'].zh}" in zh and ":" not in zh.split("\n")[1]
     assert {"C3", "C4", "C5"} <= set(fb.revisit)
     assert check(q, ["C4", "C2", "C3"], sop).correct  # order of ticking does not matter
 

@@ -109,7 +109,7 @@ def flowchart_svg(sop: Sop, lang: str = "zh", outcome: Outcome | None = None) ->
                        "rk-flow-rule" + (" rk-flow-active" if i == hit else ""), f"rk-flow-rule-{rule.id}")
         action = sop.action_by_id[rule.action]
         blocked = outcome is not None and i == hit and outcome.action == "blocked"
-        act_lines = wrap(f"{action(lang)} [{action.id}]", ACT_W - 16)
+        act_lines = wrap(action(lang), ACT_W - 16)
         row_mid = y + 20
         parts = [box]
         if action.holdable:  # a payout the merchant makes passes the blocking-caution gate
@@ -122,7 +122,7 @@ def flowchart_svg(sop: Sop, lang: str = "zh", outcome: Outcome | None = None) ->
             parts += [act, _arrow(X_GATE + GATE_W, row_mid, X_ACT - 2, row_mid, t("word_yes"), i == hit and not blocked)]
             held = sop.action_by_id["blocked"]
             by = y + max(hg, ha) + 16
-            blk, hb = _box(X_ACT, by, ACT_W, wrap(f"{held(lang)} [{held.id}]", ACT_W - 16), "#fce8e6",
+            blk, hb = _box(X_ACT, by, ACT_W, wrap(held(lang), ACT_W - 16), "#fce8e6",
                            ACTIVE if blocked else "#5f6368",
                            f"rk-flow-action{' rk-flow-active' if blocked else ''}", f"rk-flow-action-blocked-{rule.id}")
             parts += [blk, _arrow(X_GATE + GATE_W / 2, y + hg, X_ACT - 2, by + 14, t("word_no"), blocked)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
+from .citations import cites
 from .clock import parse_time
 from .engine import Decision
 from .money import fmt
@@ -55,7 +56,8 @@ def say(key: str, value: object) -> None:
 
 
 def action_text(action_id: str) -> str:
-    return f"{bi(default_sop().action_by_id[action_id])} [{action_id}]"
+    """An action by its title, in both languages (never its internal id)."""
+    return bi(default_sop().action_by_id[action_id])
 
 
 def decision_of(sid: str) -> Decision:
@@ -73,7 +75,7 @@ def show_case(sid: str, *, amount: bool = False, cautions: bool = False) -> Deci
     print(f"{sc.id} {bi(sc.title)}")
     say("action", action_text(d.action))
     if d.held_action:
-        say("held", action_text(d.held_action) + " ← " + ", ".join(d.blocked_by))
+        say("held", action_text(d.held_action) + " ← " + " / ".join(cites(s, d.blocked_by, lang) for lang in ("zh", "en")))
     print(f"  {bi('why')}: {d.rule} {conditions(d.rule, s, 'zh')} / {conditions(d.rule, s, 'en')}")
     if amount:
         print_refund(d)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..typed_input import InputError, amount, plain
+from ..typed_input import InputError, amount
+from ..typed_input import plain as typed_text
 from ..sop import Sop
 from .bank import Question
-from .key import Key, answer_key, answer_words, plain, rule_text
+from .key import Key, answer_key, answer_words, choice_label, plain, rule_text
 
 
 class AnswerError(ValueError):
@@ -43,7 +44,7 @@ def normalize(question: Question, raw: Any) -> Any:
     """The learner's raw widget value as a comparable answer, or AnswerError."""
     form = question.form
     if form == "number":
-        text = plain(raw)  # full-width "２１５．１０" reads as 215.10 (refundkit.typed_input)
+        text = typed_text(raw)  # full-width "２１５．１０" reads as 215.10 (refundkit.typed_input)
         if not text:
             raise AnswerError("choose_first")
         # A minus sign is an answer, not a typo: hours left are negative once overdue.
@@ -79,25 +80,23 @@ def _same(question: Question, answer: Any, key: Key) -> bool:
 def _detail(question: Question, answer: Any, key: Key, sop: Sop, lang: str) -> tuple[str, tuple[str, ...]]:
     """What exactly is off, and which SOP ids that points at."""
     t = lambda k: sop.t(k, lang)  # noqa: E731
+    label = lambda c: choice_label(question, c, sop, lang)  # noqa: E731
     if question.form == "order":
         pos = next(i for i, (a, b) in enumerate(zip(answer, key.answer)) if a != b)
-        return f"{t('position_wrong')} {pos + 1}", (key.answer[pos],)
+        return t("position_wrong").format(n=pos + 1, item=label(answer[pos])), (key.answer[pos],)
     if question.form == "multi":
+        # In words, naming the first item that is off (not the whole key): "你漏选了 C3 保证账户余额充足".
         missed = [k for k in key.answer if k not in answer]
         extra = [a for a in answer if a not in key.answer]
-        parts, ids = [], []
-        if missed:
-            parts.append(f"{t('missing_item')}: {len(missed)}")
-            ids += missed
-        if extra:
-            parts.append(f"{t('extra_item')}: {len(extra)}")
-            ids += extra
-        if question.kind == "cautions":
-            # Name the first caution that is off, with its text: the rule that decides it.
-            cid = (missed + extra)[0]
-            c = sop.caution_by_id[cid]
-            parts.append(f"{cid} {c.text(lang)}")
-        return "; ".join(parts), tuple(ids)
+        parts = []
+        for items, word in ((missed, "missing_item"), (extra, "extra_item")):
+            if items:
+                more = t("more_items").format(n=len(items) - 1) if len(items) > 1 else ""
+                parts.append(t(word).format(item=label(items[0])) + more)
+        if question.kind == "cautions":  # the caution's text: the rule that decides it
+            c = sop.caution_by_id[(missed + extra)[0]]
+            parts.append(c.text(lang))
+        return "\n".join(parts), tuple(missed + extra)
     return "", ()
 
 

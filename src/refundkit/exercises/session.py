@@ -2,7 +2,7 @@
 
     s = Session("ex01", learner="王芳")
     fb = s.check("ex01.q01", "cancel_and_refund")   # Feedback; recorded in the progress store
-    print(s.report("zh"))                            # score and the SOP ids to revisit
+    print(s.report("zh"))                            # score, questions not answered, SOP items to revisit (with titles)
 
 The widgets are a face over this; the concurrency test drives it directly.
 The learner is the login name when the kit runs behind JupyterHub
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from ..citations import cites
 from ..clock import system_now
 from ..names import NameProblem, learner_name
 from ..progress import Attempt, ProgressError, ProgressStore
@@ -128,7 +129,7 @@ class Session:
         answered = total - len(self.unanswered())
         lines = [f"{t('score')}: {right}/{total}", f"{t('answered')}: {answered}/{total}"]
         if self.unanswered():
-            short = [qid.split(".", 1)[1] for qid in self.unanswered()]
-            lines.append(f"{t('not_answered')}: {', '.join(short)}")
-        lines.append(f"{t('revisit')}: {', '.join(self.revisit()) or t('nothing_to_revisit')}")
+            numbers = {q.id: n for n, q in enumerate(self.questions, 1)}  # as the notebook numbers them
+            lines.append(f"{t('not_answered')}: {t('question')} {', '.join(str(numbers[q]) for q in self.unanswered())}")
+        lines.append(f"{t('revisit')}: {cites(self.sop, self.revisit(), lang) or t('nothing_to_revisit')}")
         return "\n".join(lines)

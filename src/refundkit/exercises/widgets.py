@@ -214,8 +214,7 @@ class QuestionWidget(SopWidget):
         lang, q, sop = self.lang, self.q, self.sop
         num = f"{self.number}. " if self.number else ""
         story = f"<p class='rk-story'>{escape(q.story(lang))}</p>" if q.story else ""
-        self.header.value = (f"<h4 style='margin-bottom:0.3em'>{escape(self.t('question'))} {num}"
-                             f"<code style='color:#666'>[{escape(q.id)}]</code></h4>{story}"
+        self.header.value = (f"<h4 style='margin-bottom:0.3em'>{escape(self.t('question'))} {num}</h4>{story}"
                              f"{facts_html(q, sop, lang)}<p><b>{escape(q.prompt(lang))}</b></p>")
         self.check_button.description = self.t("check")
         form = q.form

@@ -30,6 +30,7 @@ from .source import SopText, git, in_repo, repo_root
 Progress = Callable[[str], None] | None
 KINDS = ("scenarios", "questions", "lessons")
 IGNORE_MARKS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION")
+IGNORE_TAGS = ("nbval-ignore-output", "nbval-skip", "raises-exception")  # what lessons use: off the learner's screen
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ def checked_text(cell: dict) -> str | None:
     if cell.get("cell_type") != "code":
         return None
     src = "".join(cell.get("source", []))
-    if any(mark in src for mark in IGNORE_MARKS):
+    tags = cell.get("metadata", {}).get("tags", [])
+    if any(mark in src for mark in IGNORE_MARKS) or any(t in IGNORE_TAGS for t in tags):
         return None
     parts = []
     for out in cell.get("outputs", []):

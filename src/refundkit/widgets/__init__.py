@@ -19,6 +19,7 @@ ui word in the current language):
   rk-fact-<fact>       explorer dropdowns; rk-explorer-result .rk-action[data-action]; rk-flowchart svg.rk-flow
   rk-caution-<id>      checklist checkboxes; rk-checklist-status
   rk-wizard-choice, rk-wizard-amount, rk-check, rk-next, rk-refund, rk-hold, rk-feedback, rk-step, rk-summary
+  rk-show-solution     a lesson's solution button; the solution appears in .rk-solution when clicked
   rk-builder           case builder: rk-fact-<fact>, rk-reason, rk-requested, rk-balance, rk-start, then a wizard
 Each module's docstring lists its Python API.
 """
@@ -29,7 +30,8 @@ from .checklist import CautionChecklist
 from .deadline import DeadlineClock
 from .explorer import DecisionExplorer
 from ..flowchart import flowchart_svg
+from .solution import Solution, solution
 from .wizard import ProcedureWizard
 
 __all__ = ["CaseBuilder", "LanguageSwitch", "SopWidget", "language_switch", "RefundCalculator", "CautionChecklist",
-           "DeadlineClock", "DecisionExplorer", "flowchart_svg", "ProcedureWizard"]
+           "DeadlineClock", "DecisionExplorer", "flowchart_svg", "ProcedureWizard", "Solution", "solution"]

@@ -11,6 +11,7 @@ from html import escape
 import ipywidgets as W
 
 from ..sop import LANGS, Sop, default_sop
+from ..citations import cites
 from ..typed_input import InputError, moment
 
 
@@ -58,6 +59,9 @@ class SopWidget(W.VBox):
     def t(self, key: str) -> str:
         return self.sop.t(key, self.lang)
 
+    def cite(self, *ids: str) -> str:
+        return cite_html(self.sop, ids, self.lang)
+
     def render(self) -> None:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
@@ -90,7 +94,15 @@ def msg(text: str, kind: str) -> str:
     return f'<span class="rk-msg rk-msg-{kind}" style="color:{colors[kind]}">{esc(text)}</span>' if text else ""
 
 
-def tag(sop_id: str) -> str:
-    """An SOP id shown as a small grey tag, so a learner can look the rule up."""
-    return f'<code class="rk-id" style="color:#666">[{esc(sop_id)}]</code>'
+def cite_html(sop: Sop, ids, lang: str) -> str:
+    """SOP citations in grey, each id with its title ("S07 七、退款金额"), so a learner can look it up."""
+    ids = [ids] if isinstance(ids, str) else list(ids)
+    return f'<span class="rk-cite" style="color:#666">({esc(cites(sop, ids, lang))})</span>' if ids else ""
 
+#HEAD>>
+#<<HEAD
+
+def seed_ids(item) -> list[str]:
+    """The article sections an SOP item comes from."""
+    s = item.seed if isinstance(item.seed, list) else [item.seed]
+    return [x for x in s if x]

@@ -20,8 +20,8 @@ from ..cases import Amounts
 from ..engine import Refund, compute_refund
 from ..money import fmt
 from ..typed_input import InputError, amount
-from ..words import refund_parts, seeds
-from .base import SopWidget, esc, input_message, msg, tag
+from ..words import refund_parts
+from .base import SopWidget, esc, input_message, msg, seed_ids
 
 
 def money_problem(text: str, sop=None) -> tuple[Decimal | None, str | None]:
@@ -122,5 +122,5 @@ class RefundCalculator(SopWidget):
         amount = self.sop.parameters.amount
         m = self.sop.method_by_id[r.method]
         return (f'<table class="rk-breakdown">{"".join(rows)}</table>'
-                f'<p class="rk-rule">{esc(amount.rule(lang))} {tag(seeds(amount))}</p>'
-                f'<p class="rk-method-note">{esc(self.t("method"))}: {esc(m(lang))} {tag(m.id)}</p>')
+                f'<p class="rk-rule">{esc(amount.rule(lang))} {self.cite(*seed_ids(amount))}</p>'
+                f'<p class="rk-method-note">{esc(self.t("method"))}: {esc(m(lang))}</p>')

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from ..words import seeds
-from .base import SopWidget, esc, msg, tag
+#HEAD>>
+#H from ..words import seeds
+#H from .base import SopWidget, esc, msg, tag
+#<<HEAD
+from .base import SopWidget, esc, msg
 
 
 class CautionChecklist(SopWidget):
@@ -65,11 +68,14 @@ class CautionChecklist(SopWidget):
     def render(self) -> None:
         lang, sop = self.lang, self.sop
         act = sop.action_by_id[self.action]
-        self.title.value = f'<b>{esc(self.t("cautions"))}</b> — {esc(self.t("checklist_for"))}: {esc(act(lang))} {tag(act.id)}'
+        self.title.value = f'<b>{esc(self.t("cautions"))}</b> — {esc(self.t("checklist_for"))}: {esc(act(lang))}'
         for cid in self.applicable:
             c = sop.caution_by_id[cid]
             self.boxes[cid].description = f"{cid} {c(lang)}"
-            text = f'{esc(c.text(lang))} {tag(seeds(c))}'
+#HEAD>>
+#H             text = f'{esc(c.text(lang))} {tag(seeds(c))}'
+#<<HEAD
+            text = f'{esc(c.text(lang))} {self.cite(*c.seeds)}'
             if cid in self.wrong_ticks:
                 fact = sop.facts[c.guard]
                 text = msg(f'{self.t("status_failed")}: {fact(lang)} = {fact.label(self.facts[c.guard], lang)}', "error") + " " + text

@@ -18,8 +18,8 @@ from datetime import datetime
 import ipywidgets as W
 
 from ..clock import Deadline, deadline
-from ..words import time_left, window_ref
-from .base import SopWidget, esc, msg, tag, typed_time
+from ..words import time_left
+from .base import SopWidget, esc, msg, seed_ids, typed_time
 
 BAR_STYLE = {"on_time": "success", "due_soon": "warning", "overdue": "danger"}
 BAND_COLOR = {"on_time": "#1a7f37", "due_soon": "#b26a00", "overdue": "#c62828"}
@@ -94,7 +94,7 @@ class DeadlineClock(SopWidget):
                 f'{esc(self.t(dl.urgency))}</span>')
         lines = [
             f'<b>{esc(self.t("deadline"))}</b>: <span class="rk-due">{_show(dl.due)}</span> '
-            f'({p.handling_window.days} {esc(self.t("days"))}) {tag(window_ref(self.sop))}',
+            f'({p.handling_window.days} {esc(self.t("days"))}) {self.cite(*seed_ids(p.handling_window))}',
             f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(time_left(dl.left, self.sop, lang))}</span> {band}',
             f'<b>{esc(self.t("at_deadline"))}</b>: {esc(p.handling_window.at_deadline(lang))}',
         ]

@@ -15,8 +15,8 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..engine import NoRuleError, Outcome, case_facts, outcome
-from ..words import conditions, seeds
-from .base import SopWidget, esc, msg, tag
+from ..words import conditions
+from .base import SopWidget, esc, msg
 from ..flowchart import flowchart_svg
 
 
@@ -113,15 +113,15 @@ class DecisionExplorer(SopWidget):
         act = sop.action_by_id[o.action]
         rule = sop.rule_by_id[o.rule]
         out = [f'<p><b>{esc(self.t("action"))}</b>: <span class="rk-action" data-action="{act.id}">'
-               f'{esc(act(lang))}</span> {tag(act.id)}<br>{esc(act.todo(lang))}</p>']
+               f'{esc(act(lang))}</span><br>{esc(act.todo(lang))}</p>']
         if o.held_action:
             held = sop.action_by_id[o.held_action]
-            out.append(f'<p class="rk-held"><b>{esc(self.t("held"))}</b>: {esc(held(lang))} {tag(held.id)}</p>')
-        out.append(f'<p class="rk-why"><b>{esc(self.t("why"))}</b>: {tag(rule.id)} {esc(conditions(rule.id, sop, lang))} '
-                   f'{tag(seeds(rule))}</p>')
+            out.append(f'<p class="rk-held"><b>{esc(self.t("held"))}</b>: {esc(held(lang))}</p>')
+        out.append(f'<p class="rk-why"><b>{esc(self.t("why"))}</b>: {esc(conditions(rule.id, sop, lang))} '
+                   f'{self.cite(rule.id)}</p>')
         if o.cautions:
             items = "".join(
-                f'<li class="rk-caution rk-caution-{c.status}">{esc(self.t("status_" + c.status))} {tag(c.id)} '
+                f'<li class="rk-caution rk-caution-{c.status}">{esc(self.t("status_" + c.status))} {esc(c.id)} '
                 f'{esc(sop.caution_by_id[c.id](lang))}</li>' for c in o.cautions)
             out.append(f'<p><b>{esc(self.t("cautions"))}</b></p><ul style="list-style:none;padding-left:1em">{items}</ul>')
         return "".join(out)

@@ -30,8 +30,9 @@ import ipywidgets as W
 
 from ..engine import decide
 from ..money import fmt
-from ..words import conditions, refund_parts, seeds
-from .base import SopWidget, esc, input_message, msg, tag
+from ..citations import cite
+from ..words import conditions, refund_parts
+from .base import SopWidget, cite_html, esc, input_message, msg, seed_ids
 from .calculator import money_problem
 from .checklist import CautionChecklist
 
@@ -117,7 +118,7 @@ class ProcedureWizard(SopWidget):
         if value is None:
             return "—"
         if kind == "branch":
-            return f"{sop.action_by_id[value](lang)} [{value}]"
+            return sop.action_by_id[value](lang)
         if kind == "reason":
             return sop.reason_by_id[value](lang)
         if kind == "method":
@@ -147,7 +148,7 @@ class ProcedureWizard(SopWidget):
         if not finished:
             step = sop.step_by_id[self.step_id]
             prompt = self.t(f"prompt_{kind}") if kind else self.t("no_choice")
-            self.step_html.value = (f'<h4>{esc(self.t("step"))} {step.id}: {esc(step(lang))} {tag(seeds(step))}</h4>'
+            self.step_html.value = (f'<h4>{esc(self.t("step"))} {step.id}: {esc(step(lang))} {self.cite(*step.seeds)}</h4>'
                                     f'<p>{esc(step.text(lang))}</p><p class="rk-prompt"><i>{esc(prompt)}</i></p>')
         else:
             self.step_html.value = f'<h4>{esc(self.t("summary"))}</h4>'
@@ -172,7 +173,7 @@ class ProcedureWizard(SopWidget):
     def case_html(self) -> str:
         lang, sop = self.lang, self.sop
         if self.scenario is not None:
-            head = f'<h3>{esc(self.scenario.title(lang))} {tag(self.scenario.id)}</h3><p>{esc(self.scenario.story(lang))}</p>'
+            head = f'<h3>{esc(self.scenario.title(lang))}</h3><p>{esc(self.scenario.story(lang))}</p>'
         else:
             head = f'<h3>{esc(self.t("story"))}</h3>'
         facts = "".join(
@@ -233,19 +234,19 @@ class ProcedureWizard(SopWidget):
             if kind == "branch":
                 rule = sop.rule_by_id[d.rule]
                 act = sop.action_by_id[expected]
-                because += f'{tag(rule.id)} {esc(conditions(rule.id, sop, lang))} {tag(seeds(rule))}<br>{esc(act.todo(lang))}'
+                because += f'{esc(conditions(rule.id, sop, lang))} {cite_html(sop, rule.id, lang)}<br>{esc(act.todo(lang))}'
             elif kind == "amount":
                 amount = sop.parameters.amount
                 lines = " ".join(f'{p.sign} {esc(p.label)} {p.amount}' for p in refund_parts(d.refund, sop, lang))
-                because += f'{esc(amount.rule(lang))} {tag(seeds(amount))}<br>{lines} = {fmt(d.refund.total)}'
+                because += f'{esc(amount.rule(lang))} {cite_html(sop, seed_ids(amount), lang)}<br>{lines} = {fmt(d.refund.total)}'
             elif kind == "cautions":
                 if d.blocked_by:
-                    because += "<br>".join(f'{tag(c)} {esc(sop.caution_by_id[c].text(lang))}' for c in d.blocked_by)
+                    because += "<br>".join(f'{esc(cite(sop, c, lang))}: {esc(sop.caution_by_id[c].text(lang))}' for c in d.blocked_by)
                 else:
                     because += esc(t("cautions_done"))
             else:
                 step = sop.step_by_id[self.step_id]
-                because += f'{esc(step.text(lang))} {tag(step.id)}'
+                because += f'{esc(step.text(lang))} {cite_html(sop, step.id, lang)}'
             return head + because
         return html
 
@@ -287,16 +288,16 @@ class ProcedureWizard(SopWidget):
         rows = "".join(
             f'<tr class="rk-result rk-result-{"right" if r["right"] else "wrong"}"><td>{r["step"]}</td>'
             f'<td>{esc(sop.step_by_id[r["step"]](lang))}</td>'
-            f'<td>{esc(self.label(r["kind"], r["answer"], lang) if not str(r["answer"]).startswith("tick:") else r["answer"][5:])}</td>'
+            f'<td>{esc(self.label(r["kind"], r["answer"], lang) if not str(r["answer"]).startswith("tick:") else cite(sop, r["answer"][5:], lang))}</td>'
             f'<td>{esc(self.label(r["kind"], r["expected"], lang))}</td><td>{"✔" if r["right"] else "✘"}</td></tr>'
             for r in self.results)
         head = (f'<tr><th>{esc(self.t("step"))}</th><th></th><th>{esc(self.t("your_choice"))}</th>'
                 f'<th>{esc(self.t("right_answer"))}</th><th></th></tr>')
         act = sop.action_by_id[d.action]
-        tasks = "".join(f"<li>{tag(a)} {esc(sop.task_by_id[a](lang))}</li>" for a in d.after_refund)
+        tasks = "".join(f"<li>{esc(cite(sop, a, lang))}</li>" for a in d.after_refund)
         after = f'<p><b>{esc(self.t("after_refund"))}</b></p><ul>{tasks}</ul>' if tasks else ""
         return (f'<p class="rk-score"><b>{esc(self.t("right_count"))}: {right}</b> · '
                 f'<b>{esc(self.t("wrong_count"))}: {len(self.results) - right}</b></p>'
                 f'<table class="rk-summary-table">{head}{rows}</table>'
-                f'<p><b>{esc(self.t("action"))}</b>: {esc(act(lang))} {tag(act.id)} — {esc(act.todo(lang))}</p>{after}'
+                f'<p><b>{esc(self.t("action"))}</b>: {esc(act(lang))} — {esc(act.todo(lang))}</p>{after}'
                 f'<p>{esc(self.t("finished"))}</p>')
