@@ -140,3 +140,31 @@ def test_exercise_feedback_and_report_in_words(sop, tmp_path):
     assert "你漏选了" in text
     assert not internal_ids(sop).search(re.sub(r"<[^>]+>", "", text))
     assert not re.search(r"\b(missing|extra)\b|漏选: \d|多选: \d", text)
+
+
+@pytest.mark.parametrize("sid", ["SC01", "SC06"])  # the list's first scenario, and one further down
+def test_language_switch_keeps_the_wizard_step_on_the_app_page(sop, sid):
+    """Relabelling the scenario list moves its value to the first entry and back: no new walk."""
+    from refundkit.app import pages
+
+    page = pages.wizard(sop, params={"scenario": sid})
+    holder = page.body.children[1]
+    wz = holder.children[0]
+    for _ in range(3):
+        if wz.kind == "cautions":
+            wz.checklist.tick(*wz.checklist.applicable)
+        if wz.kind:
+            wz.answer(wz.expected())
+        wz.next_button.click()
+    step, results = wz.step_id, list(wz.results)
+    page.lang.value = "en"
+    assert holder.children[0] is wz and wz.step_id == step and wz.results == results
+    assert sop.step_by_id[step].en in wz.step_html.value
+    while not wz.finished:
+        if wz.kind == "cautions":
+            wz.checklist.tick(*wz.checklist.applicable)
+        if wz.kind:
+            wz.answer(wz.expected())
+        wz.next_button.click()
+    page.lang.value = "zh"
+    assert holder.children[0] is wz and wz.finished and sop.t("right_count", "zh") in wz.summary.value

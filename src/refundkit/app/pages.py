@@ -156,15 +156,26 @@ def wizard(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page
     holder = W.VBox()  # the wizard shows the scenario's title and story itself
     page.body.children = [picker, holder]
 
+    relabelling = False
+
     def show(_ch=None) -> None:
-        holder.children = [ProcedureWizard(page.sop, page.lang, scenario=bank[picker.value])]
+        # Only a learner's pick starts a new walk. New option labels (a language switch) move the
+        # value to the first scenario and back: that must keep the learner's step and choices.
+        shown = holder.children[0].scenario.id if holder.children else None
+        if not relabelling and picker.value in bank and picker.value != shown:
+            holder.children = [ProcedureWizard(page.sop, page.lang, scenario=bank[picker.value])]
 
     def draw() -> None:
+        nonlocal relabelling
         lang = page.lang.value
         picker.description = page.t("app_scenario")
         value = picker.value
-        picker.options = [(f"{sc.id} {sc.title(lang)}", sc.id) for sc in bank.values()]
-        picker.value = value
+        relabelling = True
+        try:
+            picker.options = [(f"{sc.id} {sc.title(lang)}", sc.id) for sc in bank.values()]
+            picker.value = value
+        finally:
+            relabelling = False
 
     page.on_lang(draw)
     show()

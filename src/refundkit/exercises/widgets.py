@@ -98,14 +98,14 @@ class QuestionWidget(SopWidget):
         self.boxes: dict[str, W.Checkbox] = {}
         form = question.form
         if form == "choice":
-            self.control = W.RadioButtons(options=[], value=None, layout={"width": "max-content"})
+            self.control = W.RadioButtons(options=[], value=None, layout={"width": "max-content", "max_width": "100%"})
             parts = [self.control]
         elif form == "number":
-            self.control = W.Text(placeholder="0.00", layout={"width": "12em"})
+            self.control = W.Text(placeholder="0.00", layout={"width": "12em", "max_width": "100%"})
             self.unit = W.HTML()
             parts = [W.HBox([self.control, self.unit])]
         elif form == "order":
-            self.control = W.Select(options=[], rows=len(question.choices), layout={"width": "max-content"})
+            self.control = W.Select(options=[], rows=len(question.choices), layout={"width": "max-content", "max_width": "100%"})
             self._order = list(question.choices)
             self.up, self.down = W.Button(icon="arrow-up"), W.Button(icon="arrow-down")
             self.up.add_class("rk-move-up")
@@ -114,7 +114,7 @@ class QuestionWidget(SopWidget):
             self.down.on_click(lambda _b: self._move(+1))
             parts = [W.HBox([self.control, W.VBox([self.up, self.down])])]
         else:
-            self.boxes = {c: W.Checkbox(value=False, indent=False, layout={"width": "max-content"})
+            self.boxes = {c: W.Checkbox(value=False, indent=False, layout={"width": "max-content", "max_width": "100%"})
                           for c in question.choices}
             for c, box in self.boxes.items():
                 box.add_class("rk-option")
@@ -249,7 +249,7 @@ class Exercise:
         self.info = self.bank.exercise(exercise_id)
         self.session = Session(exercise_id, sop=self.sop, bank=self.bank, store=store, clock=clock)
         self.lang_switch = lang or language_switch()
-        self.name = W.Text(placeholder="", layout={"width": "16em"})
+        self.name = W.Text(placeholder="", layout={"width": "16em", "max_width": "100%"})
         self.name.add_class("rk-name")
         self.name.observe(lambda ch: setattr(self.session, "learner", ch["new"].strip()), "value")
         if self.session.login:  # behind JupyterHub: the login name, shown, not typed

@@ -26,15 +26,21 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "W
        max-width: 190mm; margin: 0 auto; padding: 8mm 6mm; font-size: 11pt; }
 header { border-bottom: 3px solid var(--ink); margin-bottom: 4mm; padding-bottom: 2mm; }
 h1 { font-size: 19pt; margin: 0 0 1mm; }
-h2 { font-size: 13.5pt; border-bottom: 1px solid var(--rule); margin: 6mm 0 2mm; padding-bottom: 1mm; break-after: avoid; }
+h2 { font-size: 13.5pt; border-bottom: 1px solid var(--rule); margin: 6mm 0 2mm; padding-bottom: 1mm; }
+/* A heading never ends a page: it stays with what follows it. */
+h1, h2, h3, h4, thead { break-after: avoid; page-break-after: avoid; }
+h2 + *, h3 + *, h4 + * { break-before: avoid; page-break-before: avoid; }
 .meta { display: flex; gap: 6mm; flex-wrap: wrap; color: var(--muted); font-size: 10pt; }
 .meta b { color: var(--ink); }
 .en { color: var(--muted); font-size: .92em; display: block; }
-.id { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; color: var(--muted); white-space: nowrap; }
-table { border-collapse: collapse; width: 100%; font-size: 10pt; }
-th, td { border: 1px solid var(--rule); padding: 1.2mm 2mm; vertical-align: top; text-align: left; }
+.id { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; color: var(--muted); }
+/* Tables stay inside the A4 margins: fixed layout, long words and ids wrap. */
+table { border-collapse: collapse; width: 100%; max-width: 100%; table-layout: fixed; font-size: 10pt; }
+th, td { border: 1px solid var(--rule); padding: 1.2mm 2mm; vertical-align: top; text-align: left;
+         overflow-wrap: anywhere; word-break: break-word; }
 th { background: #f1f3f4; }
-tr, li, .card { break-inside: avoid; }
+tr, li, .card, .flow, figure { break-inside: avoid; page-break-inside: avoid; }
+section { break-inside: auto; }
 ol.steps { padding-left: 0; list-style: none; counter-reset: none; }
 ol.steps li { display: grid; grid-template-columns: 13mm 1fr; gap: 2mm; margin-bottom: 2mm; }
 ol.steps .num { font-weight: bold; font-size: 12pt; }
@@ -42,7 +48,7 @@ ol.steps .num { font-weight: bold; font-size: 12pt; }
 .card.blocks { border-left-color: var(--accent); }
 .tag { display: inline-block; font-size: 8.5pt; border: 1px solid var(--muted); border-radius: 2mm; padding: 0 1.5mm; margin-right: 1mm; }
 .card.blocks .tag.block { border-color: var(--accent); color: var(--accent); }
-.cols { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm; }
+.cols { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 4mm; }
 .flow svg { width: 100%; height: auto; }
 footer { margin-top: 6mm; color: var(--muted); font-size: 9pt; border-top: 1px solid var(--rule); padding-top: 2mm; }
 @page { size: A4 portrait; margin: 14mm 12mm 16mm 12mm;

@@ -39,6 +39,33 @@ def language_switch() -> LanguageSwitch:
     return _shared
 
 
+# Layout for every widget, in either language and down to a phone's 390 px: labels wrap instead of
+# being cut with "…", lists and radio labels take the width their SOP words need (never more than
+# the screen), and on a narrow screen a label goes above its control.
+STYLE = """<style>
+.rk-widget { max-width: 100%; box-sizing: border-box; }
+.rk-widget .widget-label, .rk-widget .widget-label-basic, .rk-widget .widget-radio-box label,
+.rk-widget .widget-checkbox label, .rk-widget .widget-select select option {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  height: auto !important; line-height: 1.3 !important; }
+.rk-widget .widget-inline-hbox, .rk-widget .widget-hbox { flex-wrap: wrap; max-width: 100%; gap: 0.2em 0; }
+.rk-widget .widget-dropdown > select, .rk-widget .widget-select > select { max-width: 100%; }
+.rk-widget .widget-radio-box { max-width: 100%; height: auto !important; }
+.rk-widget .widget-radio-box label { padding: 2px 0; }
+.rk-widget .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
+.rk-widget .jupyter-button { max-width: 100%; white-space: normal; height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
+.rk-flowchart { max-width: 100%; overflow-x: auto; }
+.rk-flowchart svg.rk-flow { max-width: 100%; height: auto; }
+.rk-summary-table, .rk-breakdown { max-width: 100%; display: block; overflow-x: auto; }
+@media (max-width: 600px) {
+  .rk-widget .widget-inline-hbox > .widget-label { width: 100% !important; max-width: 100% !important; }
+  .rk-widget .widget-inline-hbox > input, .rk-widget .widget-inline-hbox > select,
+  .rk-widget .widget-inline-hbox > .widget-radio-box { flex: 1 1 100% !important; width: 100% !important; }
+  .rk-widget .widget-text, .rk-widget .widget-dropdown, .rk-widget .widget-checkbox { width: 100% !important; }
+}
+</style>"""
+
+
 class SopWidget(W.VBox):
     """A VBox that re-renders its texts when the language switch moves."""
 
@@ -46,11 +73,18 @@ class SopWidget(W.VBox):
 
     def __init__(self, sop: Sop | None = None, lang: LanguageSwitch | None = None, **kw):
         super().__init__(**kw)
+        self._style = W.HTML(STYLE, layout={"display": "none"})  # a <style> works though its box is hidden
+        self.observe(self._keep_style, "children")
         self.sop = sop or default_sop()
         self.lang_switch = lang or language_switch()
         self.add_class("rk-widget")
         self.add_class(self.css)
         self.lang_switch.observe(lambda _ch: self.render(), "value")
+
+    def _keep_style(self, change) -> None:
+        kids = tuple(change["new"])
+        if not kids or kids[0] is not self._style:
+            self.children = (self._style, *[k for k in kids if k is not self._style])
 
     @property
     def lang(self) -> str:

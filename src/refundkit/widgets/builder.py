@@ -37,7 +37,7 @@ class CaseBuilder(SopWidget):
         self.guards = {c.guard for c in self.sop.cautions if c.guard}
         self.controls: dict[str, W.Dropdown] = {}
         for name in CASE_FACTS:
-            dd = W.Dropdown(style={"description_width": "16em"}, layout={"width": "32em"})
+            dd = W.Dropdown(style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"})
             dd.add_class(f"rk-fact-{name}")
             self.controls[name] = dd
         self.calculator = RefundCalculator(self.sop, self.lang_switch)
@@ -45,7 +45,7 @@ class CaseBuilder(SopWidget):
         self.requested.add_class("rk-requested")
         self.balance = W.Text(placeholder="0.00", style={"description_width": "16em"})
         self.balance.add_class("rk-balance")
-        self.reason = W.Dropdown(style={"description_width": "16em"}, layout={"width": "32em"})
+        self.reason = W.Dropdown(style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"})
         self.reason.add_class("rk-reason")
         self.start_button = W.Button(button_style="primary")
         self.start_button.add_class("rk-start")

@@ -54,14 +54,14 @@ class RefundCalculator(SopWidget):
         rows = []
         for comp in self.components:
             f = W.Text(value=str(start.get(comp.id, "")), placeholder="0.00",
-                       style={"description_width": "12em"}, layout={"width": "24em"})
+                       style={"description_width": "12em"}, layout={"width": "26em", "max_width": "100%"})
             f.add_class(f"rk-amount-{comp.id}")
             e = W.HTML()
             e.add_class("rk-field-error")
             f.observe(lambda _ch: self.update(), "value")
             self.fields[comp.id], self.errors[comp.id] = f, e
             rows.append(W.HBox([f, e]))
-        self.method = W.Dropdown(value=None, style={"description_width": "12em"}, layout={"width": "36em"})
+        self.method = W.Dropdown(value=None, style={"description_width": "12em"}, layout={"width": "max-content", "max_width": "100%"})
         self.method.add_class("rk-method")
         self._method_value = method
         self.method.observe(lambda _ch: self.update(), "value")

@@ -41,7 +41,7 @@ class CautionChecklist(SopWidget):
         self.notes: dict[str, W.HTML] = {}
         rows = []
         for cid in self.applicable:
-            box = W.Checkbox(value=False, indent=False, layout={"width": "28em"})
+            box = W.Checkbox(value=False, indent=False, layout={"width": "auto", "max_width": "100%"})
             box.add_class(f"rk-caution-{cid}")
             note = W.HTML()
             box.observe(lambda _ch: self.render(), "value")

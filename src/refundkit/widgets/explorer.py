@@ -51,7 +51,7 @@ class DecisionExplorer(SopWidget):
         if case is not None:
             start, _, _ = case_facts(case, self.sop, now)
         for name, fact in self.sop.facts.items():
-            dd = W.Dropdown(style={"description_width": "16em"}, layout={"width": "32em"})
+            dd = W.Dropdown(style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"})
             dd.add_class(f"rk-fact-{name}")
             self.controls[name] = dd
             default = fact.domain()[0] if not fact.is_bool else (None if name in self.guards else False)
@@ -66,7 +66,7 @@ class DecisionExplorer(SopWidget):
         self.render()
         for dd in self.controls.values():
             dd.observe(lambda _ch: self.update(), "value")
-        left = W.VBox([*self.controls.values(), self.result], layout={"max_width": "34em"})
+        left = W.VBox([*self.controls.values(), self.result], layout={"max_width": "100%"})
         self.children = [left, self.flowchart] if show_flowchart else [left]
         # Facts and answer beside the flowchart on a wide screen, above it on a narrow one.
         self.layout.flex_flow = "row wrap"

@@ -61,7 +61,7 @@ class ProcedureWizard(SopWidget):
         self.header.add_class("rk-wizard-case")
         self.step_html = W.HTML()
         self.step_html.add_class("rk-step")
-        self.choice = W.RadioButtons(options=[], value=None, layout={"width": "max-content"})
+        self.choice = W.RadioButtons(options=[], value=None, layout={"width": "max-content", "max_width": "100%"})
         self.choice.add_class("rk-wizard-choice")
         self.amount = W.Text(placeholder="0.00")
         self.amount.add_class("rk-wizard-amount")
