@@ -1,21 +1,27 @@
-"""The trainee app's pages driven in Python (no browser): texts from the SOP, links, language, serving."""
+"""The trainee app's one page driven in Python (no browser): parts, language, the learner's name, serving."""
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from refundkit.app import pages
-from refundkit.app.serve import APP_DIR, SHARE_DIR, START_PAGE, voila_argv, voila_env
+from refundkit.app.serve import APP_DIR, PART_PAGES, SHARE_DIR, START, Room, app_argv, voila_args, voila_env
 
 TEMPLATE = SHARE_DIR / "voila" / "templates" / "refundkit"
 
 
-def _links(page) -> list[tuple[str, str]]:
-    html = page.body.children[1].value
-    return re.findall(r"href='([^']+)'[^>]*><b>([^<]+)</b>", html)
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "p.sqlite"
+    monkeypatch.setenv("REFUNDKIT_DB", str(path))
+    for var in pages.LEARNER_ENV:
+        monkeypatch.delenv(var, raising=False)
+    return path
 
 
 def test_language_comes_from_the_address():
@@ -24,84 +30,151 @@ def test_language_comes_from_the_address():
     assert pages.page_lang(pages.query("lang=fr")) == "zh"    # an unknown language is not an error
 
 
-def test_start_page_links_every_page_and_follows_the_switch(sop):
-    page = pages.start(sop, params={})
-    assert sop.t("app_title", "zh") in page.title.value
-    links = _links(page)
-    names = [name for _, name in links]
-    for key, _about in pages.PAGES.values():
-        assert sop.t(key, "zh") in names
-    assert all("lang=zh" in href for href, _ in links)
-    for href, _ in links:  # every link opens a page that exists
-        assert (APP_DIR / href.split("?")[0]).is_file(), href
-
-    page.lang.value = "en"
-    assert sop.t("app_title", "en") in page.title.value and sop.t("app_title", "zh") not in page.title.value
-    links = _links(page)
-    assert sop.t("app_wizard", "en") in [name for _, name in links]
-    assert all("lang=en" in href for href, _ in links)
+def test_start_part_offers_every_part_and_follows_the_switch(sop, db):
+    app = pages.App(sop)
+    assert app.part == "start" and "rk-at-start" in app._dom_classes
+    assert sop.t("app_title", "zh") in app.title.value
+    for part, (key, _about) in pages.PARTS.items():
+        assert app.nav[part].description == sop.t(key, "zh")
+    app.lang.value = "en"
+    assert sop.t("app_title", "en") in app.title.value and sop.t("app_title", "zh") not in app.title.value
+    assert app.nav["wizard"].description == sop.t("app_wizard", "en") and "rk-lang-en" in app._dom_classes
 
 
-def test_start_page_lists_the_exercises_answerable_without_code(sop):
+def test_moving_between_parts_swaps_widgets_and_keeps_what_was_done(sop, scenarios, db):
+    app = pages.App(sop)
+    app.nav["wizard"].click()
+    assert app.part == "wizard" and "rk-at-wizard" in app._dom_classes and "rk-at-start" not in app._dom_classes
+    picker, holder = app.body.children[0].children
+    picker.value = scenarios[2].id
+    wizard = holder.children[0]
+    app.nav["calculators"].click()
+    assert app.part == "calculators" and sop.t("app_calculators", "zh") in app.title.value
+    app.nav["wizard"].click()
+    assert app.body.children[0].children[1].children[0] is wizard  # the same wizard, where it was left
+    app.lang.value = "en"
+    assert picker.options[0][0] == scenarios[0].title("en")  # scenarios by their titles, not ids
+
+
+def test_the_address_opens_a_part_in_its_language(sop, scenarios, db):
+    app = pages.App(sop)
+    app.follow({"part": "wizard", "scenario": scenarios[3].id, "lang": "en"})
+    assert app.part == "wizard" and app.lang.value == "en"
+    assert app.body.children[0].children[1].children[0].scenario.id == scenarios[3].id
+    app.follow({"part": "exercise", "id": "ex02"})
+    assert app.part == "exercise" and "rk-at-id-ex02" in app._dom_classes and app.lang.value == "zh"
+    app.follow({"part": "nonsense"})
+    assert app.part == "start"
+
+
+def test_start_lists_the_exercises_answerable_without_code(sop, db):
     from refundkit.exercises import default_bank
 
     bank = default_bank()
-    listed = {href.split("id=")[1] for href, _ in _links(pages.start(sop, params={})) if "id=" in href}
+    listed = {ex.id for ex in pages.exercise_list()}
     no_code = {ex.id for ex in bank.exercises if all(q.query is None for q in bank.questions_of(ex.id))}
     assert listed == no_code and no_code
-    data_only = {ex.id for ex in bank.exercises} - no_code
-    assert data_only, "the data exercise (pandas) stays in JupyterLab"
+    assert {ex.id for ex in bank.exercises} - no_code, "the data exercise (pandas) stays in JupyterLab"
+    app = pages.App(sop)
+    buttons = [w for w in _walk(app.body) if "rk-go-exercise" in getattr(w, "_dom_classes", ())]
+    assert [b.description for b in buttons] == [ex.title("zh") for ex in pages.exercise_list()]
 
 
-def test_exercise_page_shows_every_question_and_records_in_the_progress_db(sop, tmp_path, monkeypatch):
-    from refundkit.exercises import answer_key, default_bank
+def _walk(w):
+    yield w
+    for c in getattr(w, "children", ()):
+        yield from _walk(c)
+
+
+def _right(q, sop):
+    from refundkit.exercises import answer_key
+
+    k = answer_key(q, sop).answer
+    return list(k) if isinstance(k, tuple) else k
+
+
+def test_the_name_given_once_reaches_every_exercise_and_is_recorded_normalised(sop, db):
+    from refundkit.exercises import default_bank
     from refundkit.progress import ProgressStore
 
-    monkeypatch.setenv("REFUNDKIT_DB", str(tmp_path / "p.sqlite"))
     bank = default_bank()
-    ex = bank.exercises[0]
-    page = pages.exercise(sop, params={"id": ex.id, "lang": "en"})
-    assert page.lang.value == "en" and ex.id in page.title.value
-    questions = bank.questions_of(ex.id)
-    assert list(page.exercise.widgets) == [q.id for q in questions]
-    page.exercise.name.value = "Li Lei"
-    q = questions[0]
-    w = page.exercise.widgets[q.id]
-    w.set_answer(answer_key(q, sop).answer)
-    w.check()
-    rows = list(ProgressStore(tmp_path / "p.sqlite").rows())
-    assert [(r["learner"], r["question"], r["correct"]) for r in rows] == [("Li Lei", q.id, True)]
+    app = pages.App(sop)
+    app.name.value = " 王\u3000芳 "
+    assert app.name.value == "王芳" and app.learner == "王芳"  # the spelling the record keeps
+    for ex in pages.exercise_list()[:2]:
+        app.follow({"part": "exercise", "id": ex.id})
+        q = bank.questions_of(ex.id)[0]
+        w = app.exercises[ex.id].widgets[q.id]
+        w.set_answer(_right(q, sop))
+        w.check()
+    rows = list(ProgressStore(db).rows())
+    assert {r["learner"] for r in rows} == {"王芳"} and len(rows) == 2
 
 
-def test_unknown_exercise_says_so(sop):
-    page = pages.exercise(sop, params={"id": "nope"})
-    assert page.body.children[0].value == f"<p>{sop.t('app_no_exercise', 'zh')}</p>"
+def test_a_returning_learner_sees_their_answers_and_done_count(sop, db):
+    from refundkit.exercises import default_bank
+    from refundkit.exercises.key import choice_label
+
+    bank = default_bank()
+    ex = pages.exercise_list()[0]
+    qs = bank.questions_of(ex.id)
+    first = pages.App(sop)
+    first.name.value = "李雷"
+    first.follow({"part": "exercise", "id": ex.id})
+    q0, q1 = qs[0], next(q for q in qs if q.form == "choice" and q is not qs[0])
+    first.exercises[ex.id].widgets[q0.id].set_answer(_right(q0, sop))
+    first.exercises[ex.id].widgets[q0.id].check()
+    wrong = next(c for c in q1.choices if c != _right(q1, sop))
+    first.exercises[ex.id].widgets[q1.id].set_answer(wrong)
+    first.exercises[ex.id].widgets[q1.id].check()
+
+    again = pages.App(sop)  # a reload: a new kernel, the name filled in by the browser
+    again.name.value = "李 雷"
+    done = [w for w in _walk(again.body) if "rk-done" in getattr(w, "value", "")]
+    assert any(f"{sop.t('app_done', 'zh')} 1/{len(qs)}" in w.value for w in done)
+    again.follow({"part": "exercise", "id": ex.id})
+    exw = again.exercises[ex.id]
+    assert exw.widgets[q0.id].answer == _right(q0, sop) and "rk-right" in exw.widgets[q0.id].feedback._dom_classes
+    assert exw.widgets[q1.id].answer == wrong and "rk-wrong" in exw.widgets[q1.id].feedback._dom_classes
+    assert f"{sop.t('answered', 'zh')}: 2/{len(qs)}" in exw.score_html.value
+    assert exw.session.score() == (1, len(qs))
+    assert choice_label(q1, wrong, sop, "zh")  # the wrong answer is shown as the learner left it
 
 
-def test_wizard_page_lists_the_scenarios_and_preselects_one(sop, scenarios):
-    page = pages.wizard(sop, params={"scenario": scenarios[2].id})
-    picker, holder = page.body.children
-    assert picker.value == scenarios[2].id and len(picker.options) == len(scenarios)
-    assert holder.children[0].scenario.id == scenarios[2].id
-    picker.value = scenarios[0].id  # another scenario: a fresh wizard
-    assert holder.children[0].scenario.id == scenarios[0].id and holder.children[0].index == 0
-    page.lang.value = "en"
-    assert picker.options[0][0] == f"{scenarios[0].id} {scenarios[0].title('en')}"
+def test_a_login_name_is_used_as_it_is(sop, db, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "zhang.wei")
+    app = pages.App(sop)
+    assert app.name.value == "zhang.wei" and app.name.disabled and app.learner == "zhang.wei"
 
 
-def test_every_app_notebook_calls_one_page():
+def test_unknown_exercise_says_so(sop, db):
+    app = pages.App(sop)
+    app.follow({"part": "exercise", "id": "nope"})
+    assert app.body.children[0].value == f"<p>{sop.t('app_no_exercise', 'zh')}</p>"
+
+
+def test_every_app_notebook_is_the_one_page():
+    """Each address is the same page (under `make app` the old ones redirect to start.ipynb;
+    elsewhere, e.g. JupyterHub's /voila/render/, each still opens its own part)."""
     for nb in APP_DIR.glob("*.ipynb"):
-        source = "".join(json.loads(nb.read_text(encoding="utf-8"))["cells"][0]["source"])
-        call = re.search(r"pages\.(\w+)\(\)", source)
-        assert call and callable(getattr(pages, call.group(1))), nb.name
-        assert call.group(1) == nb.stem
-    assert (APP_DIR / START_PAGE.rsplit("/", 1)[1]).is_file()
+        cells = ["".join(c["source"]) for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]]
+        assert "pages.App()" in cells[0]
+        call = re.search(r"app\.open_request\((?:part=\"(\w+)\")?\)", cells[1])
+        assert call and (call.group(1) or "start") == nb.stem, nb.name
+    assert {p.stem for p in APP_DIR.glob("*.ipynb")} == {"start", *PART_PAGES}
+    assert (APP_DIR / START).is_file()
 
 
-def test_voila_command_uses_the_kits_template():
-    argv = voila_argv(8899, ["--theme=dark"])
-    assert str(APP_DIR) in argv and "--port=8899" in argv and "--template=refundkit" in argv
-    assert argv[-1] == "--theme=dark"
+def test_server_options_for_a_room():
+    room = Room(room=7, max_kernels=9, token="t")
+    args = voila_args(8899, room)
+    assert args[0] == str(APP_DIR) and "--port=8899" in args and "--template=refundkit" in args
+    assert "--Voila.ip=127.0.0.1" in args  # this computer only, unless --lan
+    assert "--Voila.ip=0.0.0.0" in voila_args(8899, Room(lan=True))
+    pools = json.loads(next(a for a in args if "kernel_pools_config" in a).split("=", 1)[1])
+    assert pools[START]["pool_size"] == 7 and pools["default"]["pool_size"] == 0
+    assert any("iopub_timeout" in a for a in args) and any("cull_idle_timeout" in a for a in args)
+    assert app_argv(8899, ["--no-browser"])[-2:] == ["--port=8899", "--no-browser"]
     env = voila_env({"JUPYTER_PATH": "/elsewhere"})
     assert env["JUPYTER_PATH"].split(":")[0] == str(SHARE_DIR) and env["JUPYTER_PATH"].endswith("/elsewhere")
     assert json.loads((TEMPLATE / "conf.json").read_text())["base_template"] == "lab"
@@ -118,3 +191,39 @@ def test_template_drops_every_cdn_link_of_voilas_lab_template():
     cdn_links = re.findall(r'<link [^>]*href="https?://[^"]+"[^>]*/>', lab.read_text())
     ours = (TEMPLATE / "index.html.j2").read_text()
     assert cdn_links and all(link in ours for link in cdn_links), cdn_links
+
+
+# -- the trainer's view (refundkit.workshop, shown by refundkit.app.trainer) --------------
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
+
+
+def test_trainer_room_marks_stuck_learners_and_lists_retraining(sop, tmp_path):
+    from refundkit.app.trainer import room_html
+    from refundkit.exercises import answer_key, default_bank
+    from refundkit.progress import Attempt, ProgressStore
+    from refundkit.workshop import Dashboard
+
+    bank = default_bank()
+    store = ProgressStore(tmp_path / "r.sqlite3")
+    q = next(q for q in bank.questions if q.form == "choice")
+    key = answer_key(q, sop)
+    wrong = [c for c in q.choices if c != key.answer]
+    for i in range(3):
+        store.record(Attempt("赵敏", q.exercise, q.id, wrong[0], False, sop.version, T0 + timedelta(minutes=i), key.plain()))
+    store.record(Attempt("杨帆", q.exercise, q.id, wrong[0], True, "0.9.0", T0 - timedelta(days=20), wrong[0]))
+    store.record(Attempt("$\\frac{$", q.exercise, q.id, key.plain(), True, sop.version, T0, key.plain()))
+    dash = Dashboard(store, sop, bank, now=lambda: T0 + timedelta(minutes=12))
+    people = dash.learners().set_index("learner")
+    assert people.loc["赵敏", "stuck"] and people.loc["赵敏", "wrong_in_a_row"] == 3
+    assert people.loc["赵敏", "idle_minutes"] == 10 and people.loc["赵敏", "on_question"] == q.id
+    assert not people.loc["$\\frac{$", "stuck"]
+    retrain = dash.retraining()
+    assert list(retrain["learner"]) == ["杨帆"] and retrain.iloc[0]["passed_under"] == "0.9.0"
+    stats = dash.questions().set_index("question").loc[q.id]
+    assert stats["tried"] == 3 and stats["missed"] == 1 and stats["top_wrong_count"] == 3
+    html = room_html("zh", False, sop, store)
+    assert "rk-tr-learner-stuck" in html and sop.t("tr_stuck", "zh") in html and "杨帆" in html
+    assert q.id not in html.replace(f'data-question="{q.id}"', "")  # questions by their words, not ids
+    assert "<img class='rk-tr-chart-exercises'" in html  # a learner named like math does not break a chart

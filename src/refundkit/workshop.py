@@ -1,6 +1,13 @@
-"""The trainer's view of a workshop, computed from the progress record.
+"""The trainer's view of a workshop, computed from the progress record (one implementation:
+the trainer page of the app, `refundkit.app.trainer`, and the dashboard notebook both read it).
 
     dash = Dashboard(store)            # or Dashboard.sample() for a generated workshop
+    dash.learners()      # per learner: progress per exercise, the question they are on, wrong tries
+                         # in a row, minutes idle, stuck (STUCK_AFTER wrong tries in a row)
+    dash.questions()     # per question: its text, first-try error rate, the most common wrong answer,
+                         # the SOP rule behind it with its title
+    dash.retraining()    # passes recorded under an earlier SOP whose change moved that question's answer
+    dash.chart_exercises(), dash.chart_rules()   # what the room gets wrong most, Chinese labels
     dash.grid()          # learners x exercises: score (right at first try) and done (every question put right)
     dash.most_missed()   # questions missed most at the first try, the wrong answer chosen most, the SOP rule
     dash.outdated()      # learners whose checks were made under an older SOP version: refresher needed
@@ -26,13 +33,21 @@ import pandas as pd
 
 from .exercises.bank import Bank, Question, default_bank
 from .exercises.check import check
-from .exercises.key import answer_key, answer_words, rule_text
+from .exercises.key import Key, answer_key, answer_words, rule_text
 from .progress import Attempt, ProgressStore
 from .sop import Sop, default_sop
 
 # A sample room: invented names, the only personal data the store keeps.
 DEMO_LEARNERS = ("王芳", "李雷", "张伟", "刘洋", "陈静", "杨帆", "赵敏", "黄磊", "周婷", "吴昊", "徐丽", "孙强")
 DEMO_SEED = 20261120
+FRAME_COLUMNS = ["id", "learner", "exercise", "question", "answer", "correct", "sop_version", "at", "key"]
+STUCK_AFTER = 3  # wrong tries in a row: the trainer goes over
+
+
+def chart_label(text: str, width: int = 28) -> str:
+    """A label matplotlib draws as written: `$` escaped (it would start math), long text cut."""
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def older_version(version: str) -> str:
@@ -126,6 +141,7 @@ class Dashboard:
     sop: Sop | None = None
     bank: Bank | None = None
     lang: str = "zh"
+    now: Any = None  # a callable giving the time "minutes idle" is counted to (the real time by default)
 
     def __post_init__(self) -> None:
         self.sop = self.sop or default_sop()
@@ -144,7 +160,11 @@ class Dashboard:
 
     def refresh(self) -> None:
         """Re-read the database."""
-        self.attempts = self.store.frame()
+        self.rows = list(self.store.rows())
+        self.attempts = pd.DataFrame(self.rows, columns=FRAME_COLUMNS)
+        self._qrows = None
+        self._keys: dict[str, Key | None] = getattr(self, "_keys", {})
+        self._qids: dict[str, list[str]] = getattr(self, "_qids", {})
 
     # -- per learner and question -------------------------------------------------
     def _firsts(self) -> pd.DataFrame:
@@ -230,6 +250,225 @@ class Dashboard:
         if df.empty:
             print(self.t("no_records"))
 
+    # -- the live room ---------------------------------------------------------------
+    def _now(self) -> datetime:
+        from .clock import system_now
+
+        return self.now() if self.now else system_now(self.sop.tz)
+
+    def question_title(self, qid: str, width: int = 70) -> str:
+        """"<exercise title> · <n>. <prompt>", cut to `width` characters: a question by its words."""
+        q = self.bank.question(qid)
+        ex = self.bank.exercise(q.exercise)
+        n = [x.id for x in self.bank.questions_of(ex.id)].index(qid) + 1
+        text = f"{ex.title(self.lang)} · {n}. {q.prompt(self.lang)}"
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    def _key(self, qid: str) -> Key | None:
+        """The current key of a question (cached: it depends on the SOP only), None if it has none."""
+        if qid not in self._keys:
+            try:
+                self._keys[qid] = answer_key(self.bank.question(qid), self.sop)
+            except Exception:  # noqa: BLE001 - a question the bank or the SOP no longer has: not shown
+                self._keys[qid] = None
+        return self._keys[qid]
+
+    def _per_pair(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """(learner, question) -> first right?, solved?, exercise; in plain Python (a room's record is small,
+        and the page reads it every few seconds)."""
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self.rows:
+            st = out.get((r["learner"], r["question"]))
+            if st is None:
+                out[(r["learner"], r["question"])] = {"first_right": r["correct"], "solved": r["correct"],
+                                                      "exercise": r["exercise"]}
+            elif r["correct"]:
+                st["solved"] = True
+        return out
+
+    def learners(self) -> pd.DataFrame:
+        """One row per learner, most recently active first: progress per exercise (put right / questions),
+        the question they are on, wrong tries in a row, minutes idle, stuck."""
+        exercises = [ex.id for ex in self.bank.exercises]
+        cols = ["learner", *exercises, "on_question", "wrong_in_a_row", "idle_minutes", "stuck"]
+        if not self.rows:
+            return pd.DataFrame(columns=cols)
+        now = self._now()
+        by: dict[str, list[dict[str, Any]]] = {}
+        for r in self.rows:
+            by.setdefault(r["learner"], []).append(r)
+        out = []
+        for learner, rs in sorted(by.items(), key=lambda kv: -kv[1][-1]["id"]):
+            solved = {r["question"] for r in rs if r["correct"]}
+            tried = {r["exercise"] for r in rs}
+            row: dict[str, Any] = {"learner": learner}
+            for ex in exercises:
+                qs = self._questions_of(ex)
+                row[ex] = f"{len(solved & set(qs))}/{len(qs)}" if ex in tried else ""
+            last = rs[-1]
+            row["on_question"] = self._on_question(last["question"], solved)
+            streak = 0
+            for r in reversed(rs):
+                if r["correct"]:
+                    break
+                streak += 1
+            row["wrong_in_a_row"] = streak
+            row["idle_minutes"] = max(int((now - datetime.fromisoformat(str(last["at"]))).total_seconds() // 60), 0)
+            row["stuck"] = streak >= STUCK_AFTER
+            out.append(row)
+        return pd.DataFrame(out, columns=cols)
+
+    def _questions_of(self, exercise: str) -> list[str]:
+        if exercise not in self._qids:
+            try:
+                self._qids[exercise] = [q.id for q in self.bank.questions_of(exercise)]
+            except Exception:  # noqa: BLE001 - an exercise the bank no longer has
+                self._qids[exercise] = []
+        return self._qids[exercise]
+
+    def _on_question(self, last_qid: str, solved: set[str]) -> str | None:
+        """The question a learner is on: the last one checked while it is wrong, else the next one
+        of that exercise not yet put right (None: the exercise is done)."""
+        if last_qid not in solved:
+            return last_qid
+        qs = self._questions_of(last_qid.split(".")[0])
+        if last_qid not in qs:
+            return None
+        i = qs.index(last_qid)
+        return next((q for q in qs[i + 1:] + qs[:i] if q not in solved), None)
+
+    def _question_rows(self) -> list[dict[str, Any]]:
+        """Per question tried: learners, first-try misses, the wrong answer chosen most, the key and its rule."""
+        if self._qrows is not None:
+            return self._qrows
+        per: dict[str, list[int]] = {}
+        for (_learner, qid), st in self._per_pair().items():
+            t = per.setdefault(qid, [0, 0])
+            t[0] += 1
+            t[1] += 0 if st["first_right"] else 1
+        wrong: dict[str, dict[str, int]] = {}
+        for r in self.rows:
+            if not r["correct"]:
+                a = r["answer"]
+                text = json.dumps(sorted(a) if isinstance(a, list) and self._form(r["question"]) == "multi" else a,
+                                  ensure_ascii=False)
+                counts = wrong.setdefault(r["question"], {})
+                counts[text] = counts.get(text, 0) + 1
+        rows = []
+        for qid, (tried, missed) in per.items():
+            key = self._key(qid)
+            if key is None:
+                continue
+            q = self.bank.question(qid)
+            top, top_n = None, 0
+            if wrong.get(qid):
+                text, top_n = max(wrong[qid].items(), key=lambda kv: (kv[1], kv[0]))
+                try:
+                    top = answer_words(q, _answer_value(q, json.loads(text)), self.sop, self.lang)
+                except Exception:  # noqa: BLE001 - an answer this SOP cannot word is shown as typed
+                    top = str(json.loads(text))
+            rows.append({"question": qid, "exercise": q.exercise, "tried": tried, "missed": missed,
+                         "rate": missed / tried, "top_wrong": top, "top_wrong_count": top_n,
+                         "rule": key.rule, "rule_text": rule_text(q, key, self.sop, self.lang)})
+        self._qrows = rows
+        return rows
+
+    def _form(self, qid: str) -> str | None:
+        try:
+            return self.bank.question(qid).form
+        except Exception:  # noqa: BLE001
+            return None
+
+    def questions(self) -> pd.DataFrame:
+        """Per question tried, highest first-try error rate first: its words, learners, the rate,
+        the most common wrong answer and the SOP rule behind it."""
+        cols = ["question", "text", "tried", "missed", "rate", "top_wrong", "top_wrong_count", "rule_text"]
+        rows = sorted(self._question_rows(), key=lambda r: (-r["rate"], -r["missed"], r["question"]))
+        for r in rows:
+            r["text"] = self.question_title(r["question"])
+        return pd.DataFrame(rows, columns=cols)
+
+    def retraining(self) -> pd.DataFrame:
+        """Learners who passed a question under an earlier SOP version whose change moved its answer,
+        and have not passed it again since: the answer then (the key they were checked against,
+        as the record keeps it) and now (`refundkit.exercises.key`, as `sop impact` reviews it)."""
+        cols = ["learner", "question", "text", "passed_under", "answer_then", "answer_now", "rule_now"]
+        last_pass: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self.rows:
+            if r["correct"]:
+                last_pass[(r["learner"], r["question"])] = r
+        rows = []
+        for (learner, qid), r in sorted(last_pass.items()):
+            if r["sop_version"] == self.sop.version or r["key"] is None:
+                continue  # passed under this version, or a record too old to say what they learned
+            key = self._key(qid)
+            if key is None or json.dumps(r["key"], ensure_ascii=False) == json.dumps(key.plain(), ensure_ascii=False):
+                continue  # the SOP moved but this answer did not
+            q = self.bank.question(qid)
+            try:
+                then = answer_words(q, _answer_value(q, r["key"]), self.sop, self.lang)
+            except Exception:  # noqa: BLE001 - an id the current SOP no longer has: shown as recorded
+                then = str(r["key"])
+            rows.append([learner, qid, self.question_title(qid), r["sop_version"], then,
+                         answer_words(q, key.answer, self.sop, self.lang), rule_text(q, key, self.sop, self.lang)])
+        return pd.DataFrame(rows, columns=cols)
+
+    def exercise_errors(self) -> pd.DataFrame:
+        """Per exercise tried: first-try error rate over every (learner, question) first check."""
+        per: dict[str, list[int]] = {}
+        for st in self._per_pair().values():
+            t = per.setdefault(st["exercise"], [0, 0])
+            t[0] += 1
+            t[1] += 0 if st["first_right"] else 1
+        titles = {ex.id: ex.title(self.lang) for ex in self.bank.exercises}
+        out = [{"exercise": e, "title": titles.get(e, e), "rate": m / n, "firsts": n} for e, (n, m) in per.items()]
+        out.sort(key=lambda r: (-r["rate"], r["exercise"]))
+        return pd.DataFrame(out, columns=["exercise", "title", "rate", "firsts"])
+
+    def rule_errors(self, top: int = 8) -> pd.DataFrame:
+        """Per SOP rule deciding the questions: first-try misses summed, most first."""
+        per: dict[str, list[Any]] = {}
+        for r in self._question_rows():
+            t = per.setdefault(r["rule"], [0, r["rule_text"]])
+            t[0] += r["missed"]
+        out = [{"rule": k, "label": v[1], "missed": v[0]} for k, v in per.items() if v[0] > 0]
+        out.sort(key=lambda r: (-r["missed"], r["rule"]))
+        return pd.DataFrame(out[:top], columns=["rule", "label", "missed"])
+
+    def chart_exercises(self):
+        """Bar chart: the exercises by first-try error rate (labels: their titles)."""
+        import matplotlib.pyplot as plt
+
+        from .plotting import use_cjk_font
+
+        use_cjk_font()
+        ee = self.exercise_errors()
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(ee), 1) + 1.2))
+        ax.barh([chart_label(t) for t in ee["title"]][::-1], [100 * r for r in ee["rate"]][::-1], color="#e65100")
+        ax.set_xlabel(chart_label(self.t("miss_rate") + " (%)", 60))
+        ax.set_xlim(0, 100)
+        ax.set_title(chart_label(self.t("tr_chart_exercises"), 60))
+        fig.tight_layout()
+        plt.close(fig)
+        return fig
+
+    def chart_rules(self, top: int = 8):
+        """Bar chart: the SOP rules behind the most first-try misses (labels: id and title)."""
+        import matplotlib.pyplot as plt
+
+        from .plotting import use_cjk_font
+
+        use_cjk_font()
+        re_ = self.rule_errors(top)
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(re_), 1) + 1.2))
+        ax.barh([chart_label(t, 34) for t in re_["label"]][::-1], [int(v) for v in re_["missed"]][::-1],
+                color="#c62828")
+        ax.set_xlabel(chart_label(self.t("missed_first"), 60))
+        ax.set_title(chart_label(self.t("tr_chart_rules"), 60))
+        fig.tight_layout()
+        plt.close(fig)
+        return fig
+
     # -- charts --------------------------------------------------------------------
     def chart_missed(self, top: int = 8):
         import matplotlib.pyplot as plt
@@ -239,7 +478,7 @@ class Dashboard:
         use_cjk_font()
         mm = self.most_missed(top)
         fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(mm), 1) + 1.2))
-        labels = list(mm[self.t("question")])[::-1]
+        labels = [chart_label(x) for x in mm[self.t("question")]][::-1]
         values = [int(v) for v in mm[self.t("missed_first")]][::-1]
         ax.barh(labels, values, color="#c62828")
         ax.set_xlabel(self.t("missed_first"))
@@ -263,7 +502,7 @@ class Dashboard:
         fig, ax = plt.subplots(figsize=(7.5, 0.35 * max(len(learners), 1) + 1.5))
         im = ax.imshow(frac.values.astype(float), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(exercises)), exercises)
-        ax.set_yticks(range(len(learners)), learners)
+        ax.set_yticks(range(len(learners)), [chart_label(x) for x in learners])
         ax.set_xlabel(self.t("exercise"))
         ax.set_ylabel(self.t("learner"))
         ax.set_title(self.t("scores_chart"))

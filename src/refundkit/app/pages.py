@@ -1,35 +1,47 @@
-"""The trainee app's pages: what each notebook in `app/` shows, in one call.
+"""The trainee app: one page per trainee holding every part, swapped in place.
 
     from refundkit.app import pages
-    pages.start()         # app/start.ipynb: links to every page and exercise
-    pages.wizard()        # app/wizard.ipynb?scenario=SC01
-    pages.calculators()   # refund amount calculator and deadline clock
-    pages.explorer()      # decision explorer with the SOP flowchart
-    pages.exercise()      # app/exercise.ipynb?id=<exercise id>
+    app = pages.App()          # the bar (title, parts, language, name) and the start part
+    app                        # displayed by app/start.ipynb
+    app.open_request()         # waits for the trainee's request (a preheated kernel), opens the part it names
+    app.show("wizard")         # or "start", "calculators", "explorer", ("exercise", id="ex01")
 
-Every page opens with the same bar: the kit's title, a link back to the start
-page and the language switch. The language comes from the page address
-(`?lang=en`; Chinese by default) and every link carries the current one, so a
-learner's choice follows them from page to page. Texts come from the SOP,
-answers from the engine through the lesson and exercise widgets; nothing is
-decided here.
+Parts are built the first time they are shown and kept, so moving between them
+costs no new kernel and keeps what the learner did there. The address says
+which part to open (`?part=wizard`, `?part=exercise&id=ex01`, `?scenario=SC01`)
+and in which language (`?lang=en`; Chinese by default).
+
+The learner's name is asked once, in the bar (CSS `rk-app-name`), and reaches
+every exercise; the page's script keeps it in the browser (localStorage), so a
+reload or a second tab fills it in. A name set by the environment
+(`REFUNDKIT_LEARNER`, or `JUPYTERHUB_USER` under JupyterHub) is used as it is.
+With a name, each exercise takes up the learner's earlier checks from the
+record: answers, feedback and score, and the start part shows done/total.
+
+CSS hooks for the page's script and the browser tests: `rk-app` on the page,
+`rk-at-<part>`, `rk-at-id-<exercise>` and `rk-lang-<lang>` say where it is;
+`rk-app-go` buttons with `rk-go-<part>` (and `rk-go-<exercise id>`) move.
+Texts come from the SOP, answers from the engine through the lesson and
+exercise widgets; nothing is decided here.
 """
 from __future__ import annotations
 
 import os
 from html import escape
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import ipywidgets as W
 
+from ..names import normalise_name
 from ..sop import LANGS, Sop, default_sop
 
-# page -> (SOP ui word for its name, ui word for one line about it)
-PAGES = {
+# part -> (SOP ui word for its name, ui word for one line about it)
+PARTS = {
     "wizard": ("app_wizard", "app_wizard_about"),
     "calculators": ("app_calculators", "app_calculators_about"),
     "explorer": ("app_explorer", "app_explorer_about"),
 }
+LEARNER_ENV = ("REFUNDKIT_LEARNER", "JUPYTERHUB_USER")
 
 
 def query(text: str | None = None) -> dict[str, str]:
@@ -43,69 +55,9 @@ def page_lang(params: dict[str, str]) -> str:
     return lang if lang in LANGS else LANGS[0]
 
 
-def href(page: str, lang: str, **params: str) -> str:
-    """A link to another app page, relative so it works under any base URL."""
-    return f"{page}.ipynb?" + urlencode({"lang": lang, **params})
-
-
-class Page(W.VBox):
-    """A page: the top bar (title, home link, language switch) above its body.
-
-    `self.lang` is the language switch every widget of the page obeys; `on_lang`
-    callbacks redraw the page's own texts (the widgets redraw themselves).
-    """
-
-    def __init__(self, name: str, sop: Sop | None = None, params: dict[str, str] | None = None):
-        from ..widgets import LanguageSwitch  # the lessons' switch, so the widgets follow it
-
-        super().__init__()
-        self.name = name
-        self.sop = sop or default_sop()
-        self.params = query() if params is None else params
-        self.lang = LanguageSwitch(self.sop, value=page_lang(self.params))
-        self.title = W.HTML()
-        self.title.add_class("rk-app-title")
-        self.home = W.HTML()
-        self.home.add_class("rk-app-home")
-        self.bar = W.HBox([self.title, self.lang, self.home],
-                          layout=W.Layout(align_items="center", justify_content="space-between",
-                                          flex_flow="row wrap"))
-        self.bar.add_class("rk-app-bar")
-        self.body = W.VBox()
-        self.children = [self.bar, self.body]
-        self.add_class("rk-app")
-        self.add_class(f"rk-app-{name}")
-        self.subtitle = None  # lang -> text after the kit's title, for pages not in PAGES
-        self._redraws = [self._draw_bar]
-        self._draw_bar()
-        self.lang.observe(lambda _ch: self.redraw(), "value")
-
-    def t(self, key: str) -> str:
-        return self.sop.t(key, self.lang.value)
-
-    def on_lang(self, draw) -> None:
-        self._redraws.append(draw)
-        draw()
-
-    def redraw(self) -> None:
-        for draw in self._redraws:
-            draw()
-
-    def _draw_bar(self) -> None:
-        own = PAGES.get(self.name, (None,))[0]
-        text = self.t(own) if own else self.subtitle(self.lang.value) if self.subtitle else ""
-        sub = f" · {escape(text)}" if text else ""
-        self.title.value = f"<h2 style='margin:0.3em 0'>{escape(self.t('app_title'))}{sub}</h2>"
-        self.home.value = "" if self.name == "start" else (
-            f"<a class='rk-app-link' data-page='start' href='{href('start', self.lang.value)}'>"
-            f"⌂ {escape(self.t('app_start'))}</a>")
-
-
-def _link_item(page: str, lang: str, name: str, about: str, **params: str) -> str:
-    return (f"<li style='margin:0.4em 0'><a class='rk-app-link' data-page='{escape(page)}' "
-            f"href='{escape(href(page, lang, **params))}' style='color:#1565c0;text-decoration:underline'>"
-            f"<b>{escape(name)}</b></a>"
-            f"<br><span style='color:#555'>{escape(about)}</span></li>")
+def env_learner() -> str:
+    """The learner's name when a login provides it (JupyterHub), else ''."""
+    return next((normalise_name(os.environ[v]) for v in LEARNER_ENV if os.environ.get(v, "").strip()), "")
 
 
 def exercise_list() -> list:
@@ -117,122 +69,307 @@ def exercise_list() -> list:
     return [ex for ex in bank.exercises if all(q.query is None for q in bank.questions_of(ex.id))]
 
 
-def start(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
-    """The start page: what the app is, and a link to every page and exercise."""
-    page = Page("start", sop, params)
-    intro, links = W.HTML(), W.HTML()
-    intro.add_class("rk-app-intro")
-    links.add_class("rk-app-links")
-    page.body.children = [intro, links]
-    exercises = exercise_list()
-
-    def draw() -> None:
-        lang = page.lang.value
-        intro.value = f"<p>{escape(page.t('greeting'))}</p><p>{escape(page.t('app_intro'))}</p>"
-        items = [_link_item(p, lang, page.t(k), page.t(a)) for p, (k, a) in PAGES.items()]
-        html = "<ul style='list-style:none;padding-left:0'>" + "".join(items) + "</ul>"
-        if exercises:
-            ex_items = [_link_item("exercise", lang, ex.title(lang), ex.intro(lang), id=ex.id)
-                        for ex in exercises]
-            html += (f"<h3>{escape(page.t('app_exercises'))}</h3><p>{escape(page.t('app_exercises_about'))}</p>"
-                     "<ul style='list-style:none;padding-left:0'>" + "".join(ex_items) + "</ul>")
-        links.value = html
-
-    page.on_lang(draw)
-    return page
+def _go(cls: str) -> W.Button:
+    b = W.Button(layout=W.Layout(width="auto"))
+    b.add_class("rk-app-go")
+    b.add_class(f"rk-go-{cls}")
+    return b
 
 
-def wizard(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
-    """The procedure wizard on a scenario of the bank, chosen from a list (`?scenario=` preselects)."""
-    from ..scenarios import load_scenarios
-    from ..widgets import ProcedureWizard
+class App(W.VBox):
+    """Every part of the trainee app in one page: bar above, the part shown below."""
 
-    page = Page("wizard", sop, params)
-    bank = {sc.id: sc for sc in load_scenarios(page.sop)}
-    first = page.params.get("scenario")
-    picker = W.Dropdown(options=list(bank), value=first if first in bank else next(iter(bank)),
-                        layout=W.Layout(width="36em"), style={"description_width": "initial"})
-    picker.add_class("rk-app-scenario")
-    holder = W.VBox()  # the wizard shows the scenario's title and story itself
-    page.body.children = [picker, holder]
+    def __init__(self, sop: Sop | None = None, params: dict[str, str] | None = None, store=None):
+        from ..widgets import LanguageSwitch  # the lessons' switch, so the widgets follow it
 
-    relabelling = False
+        super().__init__()
+        self.sop = sop or default_sop()
+        self.store = store
+        self.lang = LanguageSwitch(self.sop, value=page_lang(params or {}))
+        self.title = W.HTML()
+        self.title.add_class("rk-app-title")
+        self.nav = {p: _go(p) for p in ("start", *PARTS)}
+        for p, b in self.nav.items():
+            b.on_click(lambda _b, p=p: self.show(p))
+        self.name = W.Text(continuous_update=False, layout=W.Layout(width="14em"),
+                           style={"description_width": "initial"})
+        self.name.add_class("rk-name")
+        self.name.add_class("rk-app-name")
+        fixed = env_learner()
+        if fixed:
+            self.name.value, self.name.disabled = fixed, True
+        self.learner = fixed
+        self.name.observe(lambda ch: self._set_learner(ch["new"]), "value")
+        self.bar = W.HBox([self.title, W.HBox(list(self.nav.values())), self.lang, self.name],
+                          layout=W.Layout(align_items="center", justify_content="space-between",
+                                          flex_flow="row wrap"))
+        self.bar.add_class("rk-app-bar")
+        self.body = W.VBox()
+        self.children = [self.bar, self.body]
+        self.add_class("rk-app")
+        self.parts: dict[str, W.Widget] = {}
+        self.exercises: dict[str, object] = {}  # exercise id -> refundkit.exercises.Exercise
+        self.part, self.part_id = "", ""
+        self._redraws = [self._draw_bar]
+        self.lang.observe(lambda ch: self._on_lang(ch["old"], ch["new"]), "value")
+        self.add_class(f"rk-lang-{self.lang.value}")
+        self.show("start")
 
-    def show(_ch=None) -> None:
-        # Only a learner's pick starts a new walk. New option labels (a language switch) move the
-        # value to the first scenario and back: that must keep the learner's step and choices.
-        shown = holder.children[0].scenario.id if holder.children else None
-        if not relabelling and picker.value in bank and picker.value != shown:
-            holder.children = [ProcedureWizard(page.sop, page.lang, scenario=bank[picker.value])]
+    # -- words and redraws ---------------------------------------------------------
+    def t(self, key: str) -> str:
+        return self.sop.t(key, self.lang.value)
 
-    def draw() -> None:
-        nonlocal relabelling
-        lang = page.lang.value
-        picker.description = page.t("app_scenario")
-        value = picker.value
-        relabelling = True
+    def on_lang(self, draw) -> None:
+        self._redraws.append(draw)
+        draw()
+
+    def _on_lang(self, old: str, new: str) -> None:
+        self.remove_class(f"rk-lang-{old}")
+        self.add_class(f"rk-lang-{new}")
+        for draw in self._redraws:
+            draw()
+
+    def _draw_bar(self) -> None:
+        if self.part == "exercise" and self.part_id in self.exercises:
+            sub = self.exercises[self.part_id].info.title(self.lang.value)
+        else:
+            sub = self.t(PARTS[self.part][0]) if self.part in PARTS else ""
+        sub = f" · {escape(sub)}" if sub else ""
+        self.title.value = f"<h2 style='margin:0.3em 0'>{escape(self.t('app_title'))}{sub}</h2>"
+        self.nav["start"].description = "⌂ " + self.t("app_start")
+        for p, (k, _a) in PARTS.items():
+            self.nav[p].description = self.t(k)
+        for p, b in self.nav.items():
+            b.button_style = "info" if p == self.part else ""
+        self.name.description = self.t("your_name")
+        self.name.placeholder = self.t("app_name_once")
+
+    # -- moving between parts --------------------------------------------------------
+    def open_request(self, part: str | None = None) -> None:
+        """Open what the page's address asks for. With a preheated kernel this waits for the
+        trainee's request first (the kernel ran this page before anyone asked for it)."""
         try:
-            picker.options = [(f"{sc.id} {sc.title(lang)}", sc.id) for sc in bank.values()]
-            picker.value = value
-        finally:
-            relabelling = False
+            from voila.utils import wait_for_request
+        except ImportError:  # not under Voila (a test, a notebook)
+            wait_for_request = None
+        if wait_for_request is not None:
+            wait_for_request()
+        self.follow(query(), part)
+        self.prebuild()
 
-    page.on_lang(draw)
-    show()
-    picker.observe(show, "value")
-    return page
+    def prebuild(self, delay: float = 2.0, gap: float = 0.3) -> None:
+        """Build the other parts in the kernel's idle time, one every `gap` seconds after `delay`,
+        so moving to them later only swaps widgets. Outside a running kernel: nothing."""
+        import asyncio
 
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        todo = [("wizard", ""), ("calculators", ""), ("explorer", ""), *[("exercise", ex.id) for ex in exercise_list()]]
 
-def calculators(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
-    """The refund amount calculator and the deadline clock, read at the training clock."""
-    from ..lessons import bank, clock as training_clock
-    from ..widgets import DeadlineClock, RefundCalculator
+        def step() -> None:
+            while todo:
+                part, id = todo.pop(0)
+                key = f"exercise:{id}" if part == "exercise" else part
+                if key not in self.parts:
+                    self.parts[key] = self._build(part, id)
+                    loop.call_later(gap, step)
+                    return
 
-    page = Page("calculators", sop, params)
-    calc = RefundCalculator(page.sop, page.lang)
-    example = next(iter(bank().values()))  # the clock opens on the bank's first case, read as the lessons read it
-    clock = DeadlineClock(page.sop, page.lang, requested_at=example.case.requested_at, now=training_clock())
-    heads = [W.HTML(), W.HTML()]
-    page.body.children = [heads[0], calc, heads[1], clock]
+        loop.call_later(delay, step)
 
-    def draw() -> None:
-        heads[0].value = f"<h3>{escape(page.t('refund_amount'))}</h3>"
-        heads[1].value = f"<h3>{escape(page.t('deadline'))}</h3>"
+    def follow(self, params: dict[str, str], part: str | None = None) -> None:
+        """Open the part an address names (`part`, `id`, `scenario`) in its language (`lang`)."""
+        self.lang.value = page_lang(params)
+        self.show(params.get("part", part or "start"), **{k: v for k, v in params.items() if k in ("id", "scenario")})
 
-    page.on_lang(draw)
-    return page
+    def show(self, part: str, id: str = "", scenario: str = "") -> None:
+        """Show a part, building it the first time; an unknown part shows the start part."""
+        if part not in ("start", *PARTS, "exercise"):
+            part, id = "start", ""
+        key = f"exercise:{id}" if part == "exercise" else part
+        if key not in self.parts:
+            self.parts[key] = self._build(part, id)
+        if part == "wizard" and scenario:
+            self._pick_scenario(scenario)
+        for cls in [c for c in self._dom_classes if c.startswith("rk-at-")]:
+            self.remove_class(cls)
+        self.part, self.part_id = part, id if part == "exercise" else ""
+        self.add_class(f"rk-at-{part}")
+        if self.part_id:
+            self.add_class(f"rk-at-id-{self.part_id}")
+        if part == "start":
+            self._draw_done()
+        self.body.children = [self.parts[key]]
+        self._draw_bar()
 
+    def _build(self, part: str, id: str = "") -> W.Widget:
+        if part == "exercise":
+            return self._exercise(id)
+        return {"start": self._start, "wizard": self._wizard, "calculators": self._calculators,
+                "explorer": self._explorer}[part]()
 
-def explorer(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
-    """The decision explorer and its flowchart."""
-    from ..widgets import DecisionExplorer
+    # -- the learner -------------------------------------------------------------------
+    def _set_learner(self, typed: str) -> None:
+        name = normalise_name(typed)
+        if name != typed and not self.name.disabled:
+            self.name.value = name  # shows the spelling the record keeps (observer runs again)
+            return
+        if name == self.learner:
+            return
+        self.learner = name
+        for ex in self.exercises.values():
+            ex.name.value = name
+            if name:
+                ex.resume()
+        self._draw_done()
 
-    page = Page("explorer", sop, params)
-    page.body.children = [DecisionExplorer(page.sop, page.lang)]
-    return page
+    def done(self) -> dict[str, tuple[int, int]]:
+        """Exercise id -> (questions put right, questions) for the learner, from the record."""
+        from ..exercises import default_bank
+        from ..progress import ProgressError, ProgressStore
 
+        bank = default_bank()
+        totals = {ex.id: len(bank.questions_of(ex.id)) for ex in exercise_list()}
+        solved: dict[str, set[str]] = {e: set() for e in totals}
+        if self.learner:
+            try:
+                rows = (self.store or ProgressStore()).rows()
+                for r in rows:
+                    if r["learner"] == self.learner and r["correct"] and r["exercise"] in solved:
+                        solved[r["exercise"]].add(r["question"])
+            except ProgressError:
+                pass  # the exercise says so when a check cannot be recorded
+        return {e: (len(solved[e]), totals[e]) for e in totals}
 
-def exercise(sop: Sop | None = None, params: dict[str, str] | None = None) -> Page:
-    """One exercise (`?id=`): the learner's name once, every question, the score.
+    def _draw_done(self) -> None:
+        draw = getattr(self, "_start_draw", None)
+        if draw:
+            draw()
 
-    The checks land in the same progress record as in JupyterLab ($REFUNDKIT_DB),
-    through the exercises' own session.
-    """
-    from ..exercises import BankError, Exercise, default_bank
+    # -- the parts ----------------------------------------------------------------------
+    def _start(self) -> W.Widget:
+        intro = W.HTML()
+        intro.add_class("rk-app-intro")
+        items, abouts = {}, {}
+        for p in PARTS:
+            items[p], abouts[p] = _go(p), W.HTML()
+            items[p].on_click(lambda _b, p=p: self.show(p))
+        exercises = exercise_list()
+        for ex in exercises:
+            items[ex.id], abouts[ex.id] = _go(ex.id), W.HTML()
+            items[ex.id].add_class("rk-go-exercise")
+            items[ex.id].on_click(lambda _b, e=ex.id: self.show("exercise", id=e))
+        rows = {k: W.VBox([items[k], abouts[k]], layout=W.Layout(margin="0 0 0.6em 0")) for k in items}
+        ex_head = W.HTML()
+        box = W.VBox([intro, *[rows[p] for p in PARTS], ex_head, *[rows[ex.id] for ex in exercises]])
+        box.add_class("rk-app-links")
 
-    page = Page("exercise", sop, params)
-    bank = default_bank()
-    try:
-        ex = Exercise(page.params.get("id", ""), page.sop, bank, lang=page.lang)
-    except BankError:
-        missing = W.HTML()
-        missing.add_class("rk-app-missing")
-        page.body.children = [missing]
-        page.on_lang(lambda: setattr(missing, "value", f"<p>{escape(page.t('app_no_exercise'))}</p>"))
-        return page
-    page.exercise = ex
-    questions = [ex.question(q.id) for q in bank.questions_of(ex.info.id)]
-    page.body.children = [ex.title, ex.name, *questions, ex.score_panel()]
-    page.subtitle = lambda lang: f"{page.sop.t('app_exercises', lang)} {ex.info.id}"
-    page.redraw()
-    return page
+        def draw() -> None:
+            lang = self.lang.value
+            intro.value = f"<p>{escape(self.t('greeting'))}</p><p>{escape(self.t('app_intro'))}</p>"
+            for p, (k, a) in PARTS.items():
+                items[p].description = self.t(k)
+                abouts[p].value = f"<span style='color:#555'>{escape(self.t(a))}</span>"
+            ex_head.value = (f"<h3>{escape(self.t('app_exercises'))}</h3>"
+                             f"<p>{escape(self.t('app_exercises_about'))}</p>")
+            done = self.done() if self.learner else {}
+            for ex in exercises:
+                items[ex.id].description = ex.title(lang)
+                mark = ""
+                if ex.id in done:
+                    right, total = done[ex.id]
+                    mark = (f" <b class='rk-done' data-exercise='{ex.id}'>"
+                            f"{escape(self.t('app_done'))} {right}/{total}</b>")
+                abouts[ex.id].value = f"<span style='color:#555'>{escape(ex.intro(lang))}</span>{mark}"
+
+        self._start_draw = draw
+        self.on_lang(draw)
+        return box
+
+    def _wizard(self) -> W.Widget:
+        """The procedure wizard on a scenario of the bank, chosen from a list."""
+        from ..scenarios import load_scenarios
+        from ..widgets import ProcedureWizard
+
+        bank = {sc.id: sc for sc in load_scenarios(self.sop)}
+        picker = W.Dropdown(options=list(bank), value=next(iter(bank)),
+                            layout=W.Layout(width="36em", max_width="100%"), style={"description_width": "initial"})
+        picker.add_class("rk-app-scenario")
+        holder = W.VBox()  # the wizard shows the scenario's title and story itself
+
+        relabelling = False
+
+        def show(_ch=None) -> None:
+            # Only a learner's pick starts a new walk. New option labels (a language switch) move the
+            # value to the first scenario and back: that must keep the learner's step and choices.
+            shown = holder.children[0].scenario.id if holder.children else None
+            if not relabelling and picker.value in bank and picker.value != shown:
+                holder.children = [ProcedureWizard(self.sop, self.lang, scenario=bank[picker.value])]
+
+        def draw() -> None:
+            nonlocal relabelling
+            picker.description = self.t("app_scenario")
+            value = picker.value
+            relabelling = True
+            try:
+                picker.options = [(sc.title(self.lang.value), sc.id) for sc in bank.values()]
+                picker.value = value
+            finally:
+                relabelling = False
+
+        self.on_lang(draw)
+        show()
+        picker.observe(show, "value")
+        self._scenarios = (picker, bank)
+        return W.VBox([picker, holder])
+
+    def _pick_scenario(self, scenario: str) -> None:
+        picker, bank = self._scenarios
+        if scenario in bank:
+            picker.value = scenario
+
+    def _calculators(self) -> W.Widget:
+        """The refund amount calculator and the deadline clock, read at the training clock."""
+        from ..lessons import bank, clock as training_clock
+        from ..widgets import DeadlineClock, RefundCalculator
+
+        calc = RefundCalculator(self.sop, self.lang)
+        example = next(iter(bank().values()))  # the clock opens on the bank's first case, as the lessons read it
+        clock = DeadlineClock(self.sop, self.lang, requested_at=example.case.requested_at, now=training_clock())
+        heads = [W.HTML(), W.HTML()]
+
+        def draw() -> None:
+            heads[0].value = f"<h3>{escape(self.t('refund_amount'))}</h3>"
+            heads[1].value = f"<h3>{escape(self.t('deadline'))}</h3>"
+
+        self.on_lang(draw)
+        return W.VBox([heads[0], calc, heads[1], clock])
+
+    def _explorer(self) -> W.Widget:
+        from ..widgets import DecisionExplorer
+
+        return DecisionExplorer(self.sop, self.lang)
+
+    def _exercise(self, exercise_id: str) -> W.Widget:
+        """One exercise: every question and the score; checks land in the progress record
+        ($REFUNDKIT_DB) under the name given in the bar."""
+        from ..exercises import BankError, Exercise, default_bank
+
+        bank = default_bank()
+        try:
+            ex = Exercise(exercise_id, self.sop, bank, store=self.store, lang=self.lang)
+        except BankError:
+            missing = W.HTML()
+            missing.add_class("rk-app-missing")
+            self.on_lang(lambda: setattr(missing, "value", f"<p>{escape(self.t('app_no_exercise'))}</p>"))
+            return missing
+        self.exercises[exercise_id] = ex
+        questions = [ex.question(q.id) for q in bank.questions_of(ex.info.id)]
+        if self.learner:
+            ex.name.value = self.learner
+            ex.resume()
+        box = W.VBox([ex.title, *questions, ex.score_panel()])
+        box.add_class("rk-exercise")
+        return box

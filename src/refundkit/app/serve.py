@@ -1,31 +1,58 @@
-"""How the app is served: one Voila command, used by `make app` and the browser tests alike.
+"""Serving the app to a room: one Voila server, set up for twenty trainees arriving at once.
 
-Voila runs every page of `app/` in its own kernel and shows outputs only, never
-code. The kit's template (`share/voila/templates/refundkit`) drops the lab
-template's CDN stylesheet links (Voila bundles Font Awesome itself) and sends
-the file list to the start page, so a learner lands in one place and the page
-loads with no internet.
+    python -m refundkit.app [--port 8866] [--room 20] [--lan] [--trainer-token T] [Voila options]
+
+What a room needs, and where it is done:
+- **One page per trainee.** `app/start.ipynb` holds every part (wizard,
+  calculators, explorer, exercises; `refundkit.app.pages.App`), so moving
+  between parts swaps widgets in the same kernel. Today's addresses
+  (`wizard.ipynb`, `exercise.ipynb?id=ex01` ...) redirect to it with `?part=`.
+- **Preheated kernels.** Voila's pool keeps `room` kernels that have already run
+  the page; a trainee's request takes one and the page reads its address then
+  (`voila.utils.wait_for_request`). An empty pool falls back to a fresh kernel.
+- **No blank page under load**: a generous IOPub timeout.
+- **Kernels go away**: the page's shutdown call on closing a tab needs the
+  `_xsrf` cookie, which Voila's page never sets; `AppPage` sets it. Idle
+  kernels with no page attached are culled as a fallback.
+- **Limits**: at most `max_kernels` trainee kernels (beyond that a "room full"
+  page, HTTP 503, in Chinese and English), request bodies of `MAX_BODY` bytes.
+- **Trainer page** (`/trainer`, `refundkit.app.trainer`): learner data only
+  with the trainer's token, random per start unless set.
+- **Localhost by default**; `--lan` listens on every interface for a room.
 """
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import sys
+from dataclasses import dataclass
+from html import escape
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
-from ..sop import REPO_ROOT
+from ..sop import LANGS, REPO_ROOT, default_sop
 
 APP_DIR = REPO_ROOT / "app"
 SHARE_DIR = Path(__file__).resolve().parent / "share"
-START_PAGE = "voila/render/start.ipynb"
-# Voila 0.5 cannot shut a page's kernel down when its tab closes (the shutdown request
-# fails the server's XSRF check), so idle kernels with no page attached are culled.
-KERNEL_CULLING = ("--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60")
+START = "start.ipynb"
+START_PAGE = f"voila/render/{START}"
+# Addresses of the parts before they shared one page; they stay valid links.
+PART_PAGES = ("wizard", "calculators", "explorer", "exercise")
+TOKEN_ENV = "REFUNDKIT_TRAINER_TOKEN"
+MAX_BODY = 1 << 20          # bytes: widget messages are small; nothing bigger is uploaded
+IOPUB_TIMEOUT_S = 120       # the default (4 s) gave blank pages under load
+CULL_IDLE_S = 300           # a kernel with no page attached goes after 5 minutes
+CULL_INTERVAL_S = 30
 
 
-def voila_argv(port: int, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """The command that serves the app on localhost:`port`; `extra` is passed on to Voila."""
-    return [sys.executable, "-m", "voila", str(APP_DIR), f"--port={port}",
-            "--template=refundkit", *KERNEL_CULLING, *extra]
+@dataclass(frozen=True)
+class Room:
+    """How the server is sized: `room` preheated kernels, at most `max_kernels` in use."""
+    room: int = 20
+    max_kernels: int = 40
+    token: str = ""
+    lan: bool = False
 
 
 def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -35,6 +62,129 @@ def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def voila_args(port: int, room: Room) -> list[str]:
+    """Voila's options for a room (the notebook folder first)."""
+    pools = {START: {"pool_size": room.room}, "default": {"pool_size": 0}}
+    import json
+
+    return [str(APP_DIR), f"--port={port}", "--Voila.port_retries=0", "--template=refundkit",
+            f"--Voila.ip={'0.0.0.0' if room.lan else '127.0.0.1'}",
+            "--VoilaConfiguration.preheat_kernel=True",
+            f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}",
+            "--VoilaKernelManager.fill_delay=2",
+            f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
+            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+            f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+            "--VoilaConfiguration.show_tracebacks=False"]
+
+
+def app_argv(port: int, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The command that serves the app (what `make app`, the browser tests and the benchmarks run)."""
+    return [sys.executable, "-m", "refundkit.app", f"--port={port}", *extra]
+
+
+def lan_address() -> str:
+    """This machine's address on the local network (no packet is sent), or 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return s.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
 def start_url(port: int, host: str = "localhost") -> str:
     """The address to give learners: the entrance, which leads to the start page."""
     return f"http://{host}:{port}/"
+
+
+def trainer_url(port: int, token: str, host: str = "localhost") -> str:
+    return f"http://{host}:{port}/trainer?token={token}"
+
+
+def make_token(given: str | None) -> str:
+    """The trainer's token: the one given (flag or $REFUNDKIT_TRAINER_TOKEN), else random for this start."""
+    return given or os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(18)
+
+
+def room_full_html(lang: str) -> str:
+    sop = default_sop()
+    other = [code for code in LANGS if code != lang]
+    lines = "".join(f"<p lang='{code}'>{escape(sop.t('room_full', code))}</p>" for code in [lang, *other])
+    return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><meta http-equiv='refresh' content='20'>"
+            f"<meta name='viewport' content='width=device-width'><title>{escape(sop.t('room_full_title', lang))}</title>"
+            "<link rel='icon' href='data:;base64,='></head>"
+            "<body style='font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em'>"
+            f"<h1 class='rk-room-full'>{escape(sop.t('room_full_title', lang))}</h1>{lines}</body></html>")
+
+
+def make_server_class():
+    """The Voila application with the room's handlers (built on demand: importing Voila is slow)."""
+    import tornado.web
+    from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    from . import trainer
+
+    class AppPage(TornadoVoilaHandler):
+        """The app's pages: old addresses lead to the one page; a full room says so."""
+
+        async def get(self, path=None):
+            stem = (path or "").removesuffix(".ipynb")
+            if stem in PART_PAGES:
+                query = dict(parse_qsl(self.request.query))
+                query = {"part": stem, **{k: v for k, v in query.items() if k != "part"}}
+                return self.redirect(f"{self.base_url}voila/render/{START}?{urlencode(query)}")
+            room: Room = self.settings["refundkit_room"]
+            km = self.kernel_manager
+            pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
+            in_use = max(len(km.list_kernel_ids()) - pooled, 0)
+            if in_use >= room.max_kernels:
+                self.set_status(503)
+                self.set_header("Retry-After", "20")
+                lang = self.get_argument("lang", LANGS[0])
+                self.log.warning("room full: %d kernels in use (limit %d)", in_use, room.max_kernels)
+                return self.finish(room_full_html(lang if lang in LANGS else LANGS[0]))
+            self.xsrf_token  # sets the _xsrf cookie the page's shutdown call sends back  # noqa: B018
+            return await super().get(path)
+
+    class Entrance(tornado.web.RequestHandler):
+        def get(self):
+            q = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(f"{self.settings['base_url']}{START_PAGE}{q}")
+
+    class RoomVoila(Voila):
+        room = Room()
+
+        def init_settings(self):
+            settings = super().init_settings()
+            settings["refundkit_room"] = self.room
+            settings["websocket_max_message_size"] = MAX_BODY
+            return settings
+
+        def init_handlers(self):
+            ours = [(self.server_url, Entrance), (f"{self.server_url}voila/render/(.*)", AppPage,
+                                                  {"template_paths": self.template_paths, "config": self.config,
+                                                   "voila_configuration": self.voila_configuration}),
+                    *trainer.handlers(self.server_url, self.room.token)]
+            return ours + super().init_handlers()
+
+        def listen(self):
+            listen = self.app.listen
+
+            def limited(port, address="", **kw):
+                return listen(port, address, max_body_size=MAX_BODY, max_buffer_size=4 * MAX_BODY, **kw)
+
+            self.app.listen = limited
+            super().listen()
+
+    return RoomVoila
+
+
+def serve(port: int, room: Room, extra: list[str]) -> None:
+    """Run the room's server in this process until Ctrl+C."""
+    os.environ.update(voila_env())
+    os.environ.pop("QUERY_STRING", None)
+    cls = make_server_class()
+    cls.room = room
+    cls.launch_instance(argv=[*voila_args(port, room), *extra])

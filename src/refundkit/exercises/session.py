@@ -109,6 +109,37 @@ class Session:
             return
         self.unsaved, self.save_error = [], None
 
+    def resume(self) -> dict[str, Any]:
+        """Take up the learner's earlier checks of this exercise from the record.
+
+        The state (tries, right at first try, solved, what to revisit) is rebuilt from
+        them; returns the last answer given to each question, to show it again.
+        """
+        name = normalise_name(self.learner)
+        self.state = {q.id: QuestionState() for q in self.questions}
+        last: dict[str, Any] = {}
+        if not name:
+            return last
+        store = self.store or ProgressStore()
+        self.store = store
+        for r in store.rows():
+            if r["learner"] != name or r["exercise"] != self.exercise or r["question"] not in self.state:
+                continue
+            st = self.state[r["question"]]
+            st.tries += 1
+            if st.first_right is None:
+                st.first_right = r["correct"]
+            if r["correct"]:
+                st.solved = True
+            else:
+                try:
+                    fb = check(self.bank.question(r["question"]), r["answer"], self.sop, key=self.key(r["question"]))
+                    st.revisit = tuple(dict.fromkeys(st.revisit + fb.revisit))
+                except Exception:  # noqa: BLE001 - an answer this SOP cannot read still counts as a try
+                    pass
+            last[r["question"]] = r["answer"]
+        return last
+
     # -- the end of the notebook -------------------------------------------
     def score(self) -> tuple[int, int]:
         return sum(1 for s in self.state.values() if s.first_right), len(self.questions)

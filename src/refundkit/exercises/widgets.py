@@ -160,6 +160,16 @@ class QuestionWidget(SopWidget):
         self.check_button.click()
         return self.last
 
+    def restore(self, answer: Any) -> None:
+        """Show an answer given earlier (from the record) with its feedback; nothing is recorded."""
+        try:
+            self.set_answer(answer)
+            self.last = check(self.q, answer, self.sop, self.lang, key=self.session.key(self.q.id))
+        except (ValueError, AnswerError):
+            return  # an answer the question no longer takes (the SOP moved): leave the control as it is
+        self._last_raw, self._warn = answer, None
+        self._draw_feedback()
+
     def _move(self, step: int) -> None:
         sel = self.control.value
         if sel is None:
@@ -322,6 +332,12 @@ class Exercise:
         print(f"{self.sop.t('key_points', 'zh')} / {self.sop.t('key_points', 'en')}:")
         for p in self.info.key_points:
             print(f"  • {p.zh}\n    {p.en}")
+
+    def resume(self) -> None:
+        """The learner's earlier answers, feedback and score, taken up from the record."""
+        for qid, answer in self.session.resume().items():
+            self.question(qid).restore(answer)
+        self._draw_score()
 
     def score_panel(self) -> W.VBox:
         box = W.VBox([self.score_button, self.score_html])

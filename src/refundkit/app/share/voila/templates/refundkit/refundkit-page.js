@@ -1,0 +1,65 @@
+// The trainee page's script: waiting words in the learner's language, the name kept by the
+// browser, and the address following the part shown. Words come from the SOP (window.rkWords,
+// served by the app as refundkit/words.js); without them the page keeps Voila's words.
+(function () {
+  var KEY = "refundkit.learner";
+  var params = new URLSearchParams(window.location.search);
+  var lang = params.get("lang") === "en" ? "en" : "zh";
+  function word(key, fallback) {
+    var w = window.rkWords && window.rkWords[lang];
+    return (w && w[key]) || fallback;
+  }
+  // While the kernel runs the page: one sentence in the learner's language, not "Executing 1 of 2".
+  var loading = document.getElementById("loading_text");
+  if (loading) loading.textContent = word("app_loading", loading.textContent);
+  window.voila_process = function () {
+    var el = document.getElementById("loading_text");
+    if (el) el.textContent = word("app_loading", el.textContent);
+  };
+  function relabel(node) {  // ipywidgets writes "Loading widget..." into a placeholder until it draws
+    if (node.nodeType === 3 && node.nodeValue === "Loading widget...") {
+      node.nodeValue = word("app_loading_widget", node.nodeValue);
+    }
+  }
+  function nameBox() {
+    var input = document.querySelector(".rk-app-name input");
+    if (!input || input.dataset.rkKept) return;
+    input.dataset.rkKept = "1";
+    var saved = null;
+    try { saved = window.localStorage.getItem(KEY); } catch (e) { /* storage off: type it each time */ }
+    if (saved && !input.value && !input.disabled) {
+      input.value = saved;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    input.addEventListener("change", function () {
+      // Kept as the kernel spells it (it folds full-width forms and stray spaces): read it a moment later.
+      setTimeout(function () {
+        try { window.localStorage.setItem(KEY, input.value.trim()); } catch (e) { /* as above */ }
+      }, 800);
+    });
+  }
+  function address() {  // rk-at-<part>, rk-at-id-<exercise>, rk-lang-<lang> on the app say where it is
+    var app = document.querySelector(".rk-app");
+    if (!app) return;
+    var q = new URLSearchParams();
+    app.classList.forEach(function (c) {
+      if (c.indexOf("rk-at-id-") === 0) q.set("id", c.slice(9));
+      else if (c.indexOf("rk-at-") === 0) q.set("part", c.slice(6));
+      else if (c.indexOf("rk-lang-") === 0) q.set("lang", c.slice(8));
+    });
+    if (q.get("part") === "start") q.delete("part");
+    lang = q.get("lang") === "en" ? "en" : "zh";
+    var next = window.location.pathname + "?" + q.toString();
+    if (next !== window.location.pathname + window.location.search) window.history.replaceState(null, "", next);
+  }
+  new MutationObserver(function (changes) {
+    changes.forEach(function (ch) {
+      if (ch.type === "childList") ch.addedNodes.forEach(relabel);
+      else if (ch.type === "characterData") relabel(ch.target);
+      else if (ch.type === "attributes" && ch.target.classList && ch.target.classList.contains("rk-app")) address();
+    });
+    nameBox();
+  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true,
+                                         attributes: true, attributeFilter: ["class"] });
+})();
