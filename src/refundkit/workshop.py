@@ -44,6 +44,14 @@ FRAME_COLUMNS = ["id", "learner", "exercise", "question", "answer", "correct", "
 STUCK_AFTER = 3  # wrong tries in a row: the trainer goes over
 
 
+def exercise_short(title: str) -> str:
+    """An exercise's short name: its title up to the colon ("练习1:这个案例..." -> "练习1")."""
+    for sep in ("\uff1a", ":"):
+        if sep in title:
+            return title.split(sep, 1)[0].strip()
+    return title
+
+
 def chart_label(text: str, width: int = 28) -> str:
     """A label matplotlib draws as written: `$` escaped (it would start math), long text cut."""
     text = text if len(text) <= width else text[: width - 1] + "…"
@@ -257,11 +265,12 @@ class Dashboard:
         return self.now() if self.now else system_now(self.sop.tz)
 
     def question_title(self, qid: str, width: int = 70) -> str:
-        """"<exercise title> · <n>. <prompt>", cut to `width` characters: a question by its words."""
+        """"<exercise> · <n>. <prompt>", cut to `width` characters: a question by its words
+        (the exercise by its title up to the colon: "练习1", "Exercise 1")."""
         q = self.bank.question(qid)
         ex = self.bank.exercise(q.exercise)
         n = [x.id for x in self.bank.questions_of(ex.id)].index(qid) + 1
-        text = f"{ex.title(self.lang)} · {n}. {q.prompt(self.lang)}"
+        text = f"{exercise_short(ex.title(self.lang))} · {n}. {q.prompt(self.lang)}"
         return text if len(text) <= width else text[: width - 1] + "…"
 
     def _key(self, qid: str) -> Key | None:
@@ -383,7 +392,7 @@ class Dashboard:
         """Per question tried, highest first-try error rate first: its words, learners, the rate,
         the most common wrong answer and the SOP rule behind it."""
         cols = ["question", "text", "tried", "missed", "rate", "top_wrong", "top_wrong_count", "rule_text"]
-        rows = sorted(self._question_rows(), key=lambda r: (-r["rate"], -r["missed"], r["question"]))
+        rows = sorted((dict(r) for r in self._question_rows()), key=lambda r: (-r["rate"], -r["missed"], r["question"]))
         for r in rows:
             r["text"] = self.question_title(r["question"])
         return pd.DataFrame(rows, columns=cols)
@@ -465,6 +474,9 @@ class Dashboard:
                 color="#c62828")
         ax.set_xlabel(chart_label(self.t("missed_first"), 60))
         ax.set_title(chart_label(self.t("tr_chart_rules"), 60))
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
         fig.tight_layout()
         plt.close(fig)
         return fig

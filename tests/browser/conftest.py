@@ -140,16 +140,21 @@ def jupyter_env(tmp: Path) -> dict[str, str]:
     return env
 
 
+TRAINER_TOKEN = "browser-test-token"
+
+
 def launch_voila(tmp: Path) -> Server:
     """The trainee app, served exactly as `make app` serves it, with its own progress database."""
-    from refundkit.app.serve import voila_argv, voila_env
+    from refundkit.app.serve import app_argv
 
-    env = voila_env(jupyter_env(tmp))
+    env = jupyter_env(tmp)
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     port = free_port()
-    # Ready when it answers its entrance (the redirect to the start page): no kernel started for the check.
-    server = launch("voila", voila_argv(port, ["--no-browser", "--show_tracebacks=True"]), env, port, "/", tmp)
+    argv = app_argv(port, ["--no-browser", "--room=3", f"--trainer-token={TRAINER_TOKEN}", "--show_tracebacks=True"])
+    # Ready when it answers the words its pages load: no kernel taken for the check.
+    server = launch("voila", argv, env, port, "/refundkit/words.js", tmp)
     server.db = Path(env["REFUNDKIT_DB"])
+    server.token = TRAINER_TOKEN
     return server
 
 
@@ -212,20 +217,37 @@ def lab_server(servers):
 # ---------------------------------------------------------------- browser
 
 @pytest.fixture(scope="session")
-def browser_context(servers, tmp_path_factory):  # the servers boot while Chromium starts
-    from playwright.sync_api import expect, sync_playwright
+def playwright_session(servers):  # the servers boot while Chromium starts
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright_session, tmp_path_factory):
+    from playwright.sync_api import expect
 
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
-            viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(WIDGET_WAIT_MS)
-        expect.set_options(timeout=WIDGET_WAIT_MS // 3)
-        try:
-            yield context
-        finally:
-            context.close()
+    context = playwright_session.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
+        viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(WIDGET_WAIT_MS)
+    expect.set_options(timeout=WIDGET_WAIT_MS // 3)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_session, browser_context):
+    """A browser for more contexts: other trainees, each with their own storage (as separate laptops)."""
+    browser = playwright_session.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 # Console errors that are not the kit's: a resource the server answers 404/403 for

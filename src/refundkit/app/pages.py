@@ -76,6 +76,15 @@ def _go(cls: str) -> W.Button:
     return b
 
 
+def _link(b: W.Button) -> W.Button:
+    """A button drawn as a link on the start part (it moves within the page, no new address)."""
+    b.layout = W.Layout(width="auto", align_self="flex-start")
+    b.style.button_color = "#e3f2fd"
+    b.style.text_color = "#0d47a1"
+    b.style.font_weight = "bold"
+    return b
+
+
 class App(W.VBox):
     """Every part of the trainee app in one page: bar above, the part shown below."""
 
@@ -254,11 +263,11 @@ class App(W.VBox):
         intro.add_class("rk-app-intro")
         items, abouts = {}, {}
         for p in PARTS:
-            items[p], abouts[p] = _go(p), W.HTML()
+            items[p], abouts[p] = _link(_go(p)), W.HTML()
             items[p].on_click(lambda _b, p=p: self.show(p))
         exercises = exercise_list()
         for ex in exercises:
-            items[ex.id], abouts[ex.id] = _go(ex.id), W.HTML()
+            items[ex.id], abouts[ex.id] = _link(_go(ex.id)), W.HTML()
             items[ex.id].add_class("rk-go-exercise")
             items[ex.id].on_click(lambda _b, e=ex.id: self.show("exercise", id=e))
         rows = {k: W.VBox([items[k], abouts[k]], layout=W.Layout(margin="0 0 0.6em 0")) for k in items}

@@ -74,8 +74,7 @@ def voila_args(port: int, room: Room) -> list[str]:
             "--VoilaKernelManager.fill_delay=2",
             f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
             f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
-            f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
-            "--VoilaConfiguration.show_tracebacks=False"]
+            f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}"]
 
 
 def app_argv(port: int, extra: list[str] | tuple[str, ...] = ()) -> list[str]:

@@ -36,14 +36,6 @@ def _e(x: Any) -> str:
     return escape("" if x is None else str(x))
 
 
-def _short(title: str) -> str:
-    """An exercise's column head: its title up to the colon ("练习1:..." -> "练习1")."""
-    for sep in (":", ":"):
-        if sep in title:
-            return title.split(sep, 1)[0]
-    return title
-
-
 def _png(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
@@ -109,9 +101,11 @@ def _td(x: str, extra: str = "") -> str:
 
 
 def _learners(dash, t, lang: str) -> str:
+    from ..workshop import exercise_short
+
     df = dash.learners()
     exercises = dash.bank.exercises
-    heads = [_e(t("learner")), *[f"<span title='{_e(ex.title(lang))}'>{_e(_short(ex.title(lang)))}</span>"
+    heads = [_e(t("learner")), *[f"<span title='{_e(ex.title(lang))}'>{_e(exercise_short(ex.title(lang)))}</span>"
                                  for ex in exercises],
              _e(t("tr_on_question")), _e(t("tr_wrong_row")), _e(t("tr_idle")), ""]
     body = []
@@ -148,11 +142,13 @@ def _retraining(dash, t) -> str:
 
 
 def _questions(dash, t) -> str:
+    """The questions someone missed at the first try, highest rate first (the others need no going over)."""
     df = dash.questions()
+    df = df[df["missed"] > 0]
     heads = [_e(t(k)) for k in ("tr_question_text", "learners_tried", "miss_rate", "top_wrong", "top_wrong_count",
                                 "rule_behind")]
     body = [f"<tr class='rk-tr-question'>" + _td(_e(r["text"])) + _td(str(r["tried"]), "text-align:right")
-            + _td(f"{r['rate']:.0%}", "text-align:right") + _td(_e(r["top_wrong"] or "—"))
+            + _td(f"{r['rate']:.0%}", "text-align:right") + _td(_e(r["top_wrong"] if isinstance(r["top_wrong"], str) else "—"))
             + _td(str(r["top_wrong_count"]), "text-align:right") + _td(_e(r["rule_text"])) + "</tr>"
             for r in df.to_dict("records")]
     return f"<h3>{_e(t('tr_questions'))}</h3>" + _table("rk-tr-questions", heads, body)

@@ -1,0 +1,234 @@
+"""The app as served to a room: trainees in their own browsers, the trainer's page behind its token.
+
+Other trainees are other browser contexts (their own cookies and storage, as
+separate laptops). Every expected text comes from the SOP, every answer from
+the engine.
+"""
+from __future__ import annotations
+
+import http.client
+import time
+from datetime import datetime, timedelta
+from urllib.parse import quote, urlparse
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
+expect = playwright.expect
+
+from conftest import SHOTS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sop():
+    from refundkit.sop import default_sop
+
+    return default_sop()
+
+
+def _choice_question(exercise_id: str, sop):
+    from refundkit.exercises import answer_key, default_bank
+
+    q = next(q for q in default_bank().questions_of(exercise_id) if q.form == "choice")
+    right = answer_key(q, sop).answer
+    return q, right, next(c for c in q.choices if c != right)
+
+
+def _rows(server, learner: str) -> list[dict]:
+    from refundkit.progress import ProgressStore
+
+    return [r for r in ProgressStore(server.db).rows() if r["learner"] == learner]
+
+
+def _wait_rows(server, learner: str, n: int, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while len(_rows(server, learner)) < n:
+        assert time.monotonic() < end, f"{learner}: {n} checks not recorded within {timeout} s"
+        time.sleep(0.2)
+
+
+def _open(pg, server, path: str = "") -> None:
+    pg.goto(f"{server.base}/{path}")
+    pg.locator(".rk-app-bar").wait_for()
+    pg.locator("#rendered_cells").wait_for(state="visible")
+
+
+def _answer(pg, server, learner: str, q, value, sop) -> None:
+    """Tick an answer of a choice question and check it; returns once the record has it."""
+    from refundkit.exercises.key import choice_label
+
+    before = len(_rows(server, learner))
+    box = pg.locator(f".rk-q-{q.id.replace('.', '-')}")
+    box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
+    box.locator(".rk-check").click()
+    _wait_rows(server, learner, before + 1)
+
+
+def _context(chromium, **kw):
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", **kw)
+    ctx.set_default_timeout(60_000)
+    ctx.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost")
+              else r.abort("internetdisconnected"))
+    return ctx
+
+
+def test_trainer_page_without_the_token_shows_no_learner(page, app_server, sop):
+    from refundkit.progress import Attempt, ProgressStore
+
+    secret = "保密学员"
+    ProgressStore(app_server.db).record(Attempt(secret, "ex01", "ex01.q01", "x", False, sop.version,
+                                                datetime.now().astimezone()))
+    page.context.clear_cookies()  # no trainer cookie from another test
+    page.goto(f"{app_server.base}/trainer")
+    expect(page.locator(".rk-tr-login")).to_be_visible()
+    expect(page.get_by_text(sop.t("tr_token_needed", "zh"))).to_be_visible()
+    expect(page.locator(".rk-tr-learner")).to_have_count(0)
+    assert secret not in page.content()
+    page.locator(".rk-tr-login input[name=token]").fill("not-the-token")
+    page.locator(".rk-tr-login button").click()
+    expect(page.locator(".rk-tr-wrong")).to_have_text(sop.t("tr_token_wrong", "zh"))
+    assert secret not in page.content()
+    page.screenshot(path=str(SHOTS / "trainer_asks_for_token.png"), full_page=True)
+
+
+def test_trainees_cannot_reach_the_record_by_any_address(app_server, sop):
+    """Every address a curious trainee might try: no learner's name, no database bytes."""
+    from refundkit.progress import Attempt, ProgressStore
+
+    secret = "不可见学员"
+    ProgressStore(app_server.db).record(Attempt(secret, "ex01", "ex01.q01", "x", False, sop.version,
+                                                datetime.now().astimezone()))
+    db = str(app_server.db)
+    tries = ["/trainer", "/trainer/room", "/trainer/room?sample=0", "/trainer?token=", "/trainer?token=x",
+             f"/voila/files/{db}", f"/voila/files/{quote(db, safe='')}", "/voila/files/", "/voila/files/../progress.sqlite",
+             "/voila/files/%2e%2e/%2e%2e/notebooks/00_start_here.ipynb", "/voila/files/progress.sqlite",
+             "/api/kernels", "/api/contents", "/api/sessions", "/api/contents/progress.sqlite", "/voila/api/contents",
+             "/voila/api/contents/..", "/voila/api/contents/%2e%2e/exercises", "/voila/tree/..", "/voila/tree/%2e%2e",
+             "/voila/render/%2e%2e/exercises/trainer/workshop_dashboard.ipynb",
+             "/voila/render/..%2Fexercises%2Ftrainer%2Fworkshop_dashboard.ipynb",
+             "/voila/render/%2e%2e/notebooks/00_start_here.ipynb", "/notebooks/", "/tree", "/lab", "/files/" + db,
+             "/voila/static/..%2F..%2F..%2F..%2F" + quote(db.lstrip("/"), safe=""),
+             "/voila/templates/..%2F..%2F" + quote(db.lstrip("/"), safe=""), "/exercises/trainer/workshop_dashboard.ipynb"]
+    host = urlparse(app_server.base)
+    seen = []
+    for path in tries:
+        con = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+        con.request("GET", path)  # sent as written: no client-side clean-up of ../
+        r = con.getresponse()
+        body = r.read()
+        con.close()
+        seen.append(f"{r.status} {path}")
+        assert secret.encode() not in body, f"{path} shows a learner's name"
+        assert b"SQLite format" not in body, f"{path} serves the progress database"
+        assert b"workshop_dashboard" not in body or r.status >= 400, f"{path} reaches trainer material"
+    print("\n".join(seen))
+
+
+def test_trainer_sees_two_other_browsers_answer_and_who_is_stuck(page, app_server, chromium, sop):
+    from refundkit.app.pages import exercise_list
+
+    ex = exercise_list()[0]
+    q, right, wrong = _choice_question(ex.id, sop)
+    page.goto(f"{app_server.base}/trainer?token={app_server.token}")
+    expect(page.locator(".rk-tr-title")).to_have_text(sop.t("tr_title", "zh"))
+    assert "token=" not in page.url  # the token leaves the address bar (a cookie for this path keeps it)
+
+    plan = {"陈静": [wrong, wrong, wrong], "黄磊": [wrong, right]}
+    contexts = [_context(chromium) for _ in plan]
+    try:
+        for ctx, (name, answers) in zip(contexts, plan.items()):
+            pg = ctx.new_page()
+            _open(pg, app_server, f"voila/render/exercise.ipynb?id={ex.id}")
+            pg.locator(".rk-app-name input").fill(name)
+            pg.locator(".rk-app-name input").press("Enter")
+            for value in answers:
+                _answer(pg, app_server, name, q, value, sop)
+        t0 = time.monotonic()
+        stuck = page.locator(".rk-tr-learner[data-learner='陈静']")
+        expect(stuck).to_be_visible(timeout=10_000)
+        expect(page.locator(".rk-tr-learner[data-learner='黄磊']")).to_be_visible(timeout=10_000)
+        print(f"both learners on the trainer page {time.monotonic() - t0:.1f} s after their last check")
+        expect(stuck.locator(".rk-tr-stuck")).to_have_text(sop.t("tr_stuck", "zh"))
+        expect(stuck).to_contain_text(q.prompt("zh")[:20])  # the question they are on, by its words
+        expect(page.locator(".rk-tr-learner[data-learner='黄磊'] .rk-tr-stuck")).to_have_count(0)
+        expect(page.locator(".rk-tr-questions")).to_contain_text(q.prompt("zh")[:20])
+        expect(page.locator(".rk-tr-chart-rules")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "trainer_page_zh.png"), full_page=True)
+        page.locator(".rk-tr-langs").get_by_text(sop.ui["lang_name"]("en"), exact=True).click()
+        expect(page.locator(".rk-tr-title")).to_have_text(sop.t("tr_title", "en"))
+        expect(page.locator(".rk-tr-learner[data-learner='陈静'] .rk-tr-stuck")).to_have_text(sop.t("tr_stuck", "en"))
+        page.screenshot(path=str(SHOTS / "trainer_page_en.png"), full_page=True)
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+
+def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining(page, app_server, sop):
+    from refundkit.progress import Attempt, ProgressStore
+
+    q, right, wrong = _choice_question("ex01", sop)
+    then = datetime.now().astimezone() - timedelta(days=30)
+    # Passed under 0.9.0, when (say) the rule made `wrong` the right answer: the record keeps that key.
+    ProgressStore(app_server.db).record(Attempt("杨帆", q.exercise, q.id, wrong, True, "0.9.0", then, wrong))
+    ProgressStore(app_server.db).record(Attempt("吴昊", q.exercise, q.id, right, True, "0.9.0", then, right))
+    page.goto(f"{app_server.base}/trainer?token={app_server.token}")
+    row = page.locator(".rk-tr-retrain-row[data-learner='杨帆']")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("0.9.0")
+    from refundkit.exercises.key import choice_label
+
+    expect(row).to_contain_text(choice_label(q, wrong, sop, "zh"))
+    expect(row).to_contain_text(choice_label(q, right, sop, "zh"))
+    expect(page.locator(".rk-tr-retrain-row[data-learner='吴昊']")).to_have_count(0)  # the answer did not move
+    page.locator(".rk-tr-show-sample").click()
+    expect(page.locator(".rk-tr-sample-banner")).to_have_text(sop.t("tr_sample_class", "zh"))
+    expect(page.locator(".rk-tr-learner[data-learner='杨帆']")).to_have_count(1)  # a sample learner of that name
+    assert not any(r["learner"] == "王芳" for r in ProgressStore(app_server.db).rows())  # the sample stays out
+    page.screenshot(path=str(SHOTS / "trainer_sample_class.png"), full_page=True)
+
+
+def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(app_server, chromium, sop):
+    from refundkit.app.pages import exercise_list
+    from refundkit.exercises import default_bank
+
+    first, second = [ex for ex in exercise_list()
+                     if any(q.form == "choice" for q in default_bank().questions_of(ex.id))][:2]
+    q1, right1, _ = _choice_question(first.id, sop)
+    q2, right2, _ = _choice_question(second.id, sop)
+    ctx = _context(chromium)
+    try:
+        pg = ctx.new_page()
+        _open(pg, app_server)
+        name = pg.locator(".rk-app-name input")
+        name.fill("周　婷 ")  # a full-width space and a trailing one: the same learner as 周婷
+        name.press("Enter")
+        expect(name).to_have_value("周婷")
+        pg.locator(f".rk-go-{first.id}").click()
+        _answer(pg, app_server, "周婷", q1, right1, sop)
+        pg.locator(".rk-go-start").first.click()
+        pg.locator(f".rk-go-{second.id}").click()
+        _answer(pg, app_server, "周婷", q2, right2, sop)
+        pg.locator(".rk-go-wizard").first.click()
+        expect(pg.locator(".rk-wizard")).to_be_visible()
+        expect(name).to_have_value("周婷")  # the bar, and the name, stay on every part
+        assert {r["exercise"] for r in _rows(app_server, "周婷")} == {first.id, second.id}
+        pg.screenshot(path=str(SHOTS / "trainee_name_in_bar_wizard.png"), full_page=True)
+
+        pg.goto(f"{app_server.base}/")  # a reload of the entrance: a new kernel
+        pg.locator(".rk-app-bar").wait_for()
+        expect(pg.locator(".rk-app-name input")).to_have_value("周婷")  # this browser remembered it
+        n1 = len(default_bank().questions_of(first.id))
+        expect(pg.locator(f".rk-done[data-exercise='{first.id}']")).to_have_text(f"{sop.t('app_done', 'zh')} 1/{n1}")
+        pg.screenshot(path=str(SHOTS / "trainee_start_returning.png"), full_page=True)
+        pg.locator(f".rk-go-{first.id}").click()
+        box = pg.locator(f".rk-q-{q1.id.replace('.', '-')}")
+        expect(box.locator(".rk-feedback .rk-msg-ok")).to_be_visible()  # the answer from the record, checked
+        expect(pg.locator(".rk-score")).to_contain_text(f"{sop.t('answered', 'zh')}: 1/{n1}")
+        pg.screenshot(path=str(SHOTS / "trainee_exercise_returning.png"), full_page=True)
+
+        other = ctx.new_page()  # a second tab
+        _open(other, app_server, f"voila/render/exercise.ipynb?id={second.id}")
+        expect(other.locator(".rk-app-name input")).to_have_value("周婷")
+        expect(other.locator(f".rk-q-{q2.id.replace('.', '-')} .rk-feedback .rk-msg-ok")).to_be_visible()
+    finally:
+        ctx.close()
