@@ -10,8 +10,10 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 # `make test` runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
-# The trainee app (Voila); opens the browser like `make lab`. A server or a training room:
-# make app APP_PORT=8870 APP_ARGS="--no-browser --Voila.ip=0.0.0.0"
+# The trainee app (Voila); opens the browser like `make lab`. It listens on this computer only and prints two
+# links: the trainees' and the trainer's (with a token).
+# A training room (opens it to the local network; see the README): make app APP_ARGS="--lan --no-browser"
+# Other options: --room N (trainees at once), --max-kernels N, --trainer-token T (or REFUNDKIT_TRAINER_TOKEN).
 APP_PORT ?= 8866
 APP_ARGS ?=
 # A room behind logins (JupyterHub + PostgreSQL): make hub HUB_PORT=8000 [HUB_DB=postgresql://...]

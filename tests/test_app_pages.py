@@ -45,13 +45,15 @@ def test_moving_between_parts_swaps_widgets_and_keeps_what_was_done(sop, scenari
     app = pages.App(sop)
     app.nav["wizard"].click()
     assert app.part == "wizard" and "rk-at-wizard" in app._dom_classes and "rk-at-start" not in app._dom_classes
-    picker, holder = app.body.children[0].children
+    picker, holder = app.current.children
     picker.value = scenarios[2].id
     wizard = holder.children[0]
     app.nav["calculators"].click()
     assert app.part == "calculators" and sop.t("app_calculators", "zh") in app.title.value
+    shown = [w for w in app.body.children if w.layout.display != "none"]
+    assert shown == [app.current] and len(app.body.children) == 3  # built parts stay, hidden
     app.nav["wizard"].click()
-    assert app.body.children[0].children[1].children[0] is wizard  # the same wizard, where it was left
+    assert app.current.children[1].children[0] is wizard  # the same wizard, where it was left
     app.lang.value = "en"
     assert picker.options[0][0] == scenarios[0].title("en")  # scenarios by their titles, not ids
 
@@ -60,7 +62,7 @@ def test_the_address_opens_a_part_in_its_language(sop, scenarios, db):
     app = pages.App(sop)
     app.follow({"part": "wizard", "scenario": scenarios[3].id, "lang": "en"})
     assert app.part == "wizard" and app.lang.value == "en"
-    assert app.body.children[0].children[1].children[0].scenario.id == scenarios[3].id
+    assert app.current.children[1].children[0].scenario.id == scenarios[3].id
     app.follow({"part": "exercise", "id": "ex02"})
     assert app.part == "exercise" and "rk-at-id-ex02" in app._dom_classes and app.lang.value == "zh"
     app.follow({"part": "nonsense"})
@@ -76,7 +78,7 @@ def test_start_lists_the_exercises_answerable_without_code(sop, db):
     assert listed == no_code and no_code
     assert {ex.id for ex in bank.exercises} - no_code, "the data exercise (pandas) stays in JupyterLab"
     app = pages.App(sop)
-    buttons = [w for w in _walk(app.body) if "rk-go-exercise" in getattr(w, "_dom_classes", ())]
+    buttons = [w for w in _walk(app.current) if "rk-go-exercise" in getattr(w, "_dom_classes", ())]
     assert [b.description for b in buttons] == [ex.title("zh") for ex in pages.exercise_list()]
 
 
@@ -130,7 +132,7 @@ def test_a_returning_learner_sees_their_answers_and_done_count(sop, db):
 
     again = pages.App(sop)  # a reload: a new kernel, the name filled in by the browser
     again.name.value = "李 雷"
-    done = [w for w in _walk(again.body) if "rk-done" in getattr(w, "value", "")]
+    done = [w for w in _walk(again.current) if "rk-done" in getattr(w, "value", "")]
     assert any(f"{sop.t('app_done', 'zh')} 1/{len(qs)}" in w.value for w in done)
     again.follow({"part": "exercise", "id": ex.id})
     exw = again.exercises[ex.id]
@@ -150,7 +152,7 @@ def test_a_login_name_is_used_as_it_is(sop, db, monkeypatch):
 def test_unknown_exercise_says_so(sop, db):
     app = pages.App(sop)
     app.follow({"part": "exercise", "id": "nope"})
-    assert app.body.children[0].value == f"<p>{sop.t('app_no_exercise', 'zh')}</p>"
+    assert app.current.value == f"<p>{sop.t('app_no_exercise', 'zh')}</p>"
 
 
 def test_every_app_notebook_is_the_one_page():

@@ -161,7 +161,11 @@ class Dashboard:
         """A dashboard over a generated sample workshop in a temporary database."""
         store = ProgressStore(Path(tempfile.mkdtemp(prefix="refundkit-demo-")) / "demo.sqlite3")
         demo_workshop(store, kw.get("sop"), kw.get("bank"), seed=seed)
-        return cls(store, **kw)
+        dash = cls(store, **kw)
+        if dash.now is None:  # the sample's own clock, a few minutes after its last check: idle times stay put
+            last = max(datetime.fromisoformat(str(r["at"])) for r in dash.rows)
+            dash.now = lambda: last + timedelta(minutes=4)
+        return dash
 
     def t(self, key: str) -> str:
         return self.sop.t(key, self.lang)

@@ -120,6 +120,9 @@ class App(W.VBox):
         self.exercises: dict[str, object] = {}  # exercise id -> refundkit.exercises.Exercise
         self.part, self.part_id = "", ""
         self._redraws = [self._draw_bar]
+        self._prebuilding = False
+        self._view_count = 0  # the browser reports its views of the page: see _drawn
+        self.observe(self._drawn, "_view_count")
         self.lang.observe(lambda ch: self._on_lang(ch["old"], ch["new"]), "value")
         self.add_class(f"rk-lang-{self.lang.value}")
         self.show("start")
@@ -164,11 +167,12 @@ class App(W.VBox):
         if wait_for_request is not None:
             wait_for_request()
         self.follow(query(), part)
-        self.prebuild()
 
-    def prebuild(self, delay: float = 2.0, gap: float = 0.3) -> None:
-        """Build the other parts in the kernel's idle time, one every `gap` seconds after `delay`,
-        so moving to them later only swaps widgets. Outside a running kernel: nothing."""
+    def prebuild(self, delay: float = 1.0, gap: float = 0.4) -> None:
+        """Build the other parts into the page, hidden, in the kernel's idle time: one every `gap`
+        seconds, starting `delay` seconds after the page is drawn in the browser (so its first
+        draw does not wait for them). Moving to them later only changes a style. Outside a
+        running kernel: nothing."""
         import asyncio
 
         try:
@@ -182,11 +186,17 @@ class App(W.VBox):
                 part, id = todo.pop(0)
                 key = f"exercise:{id}" if part == "exercise" else part
                 if key not in self.parts:
-                    self.parts[key] = self._build(part, id)
+                    self._add(part, id)
                     loop.call_later(gap, step)
                     return
 
         loop.call_later(delay, step)
+
+    def _drawn(self, change) -> None:
+        """The browser shows the page (ipywidgets counts its views): time to prepare the other parts."""
+        if change["new"] and not self._prebuilding:
+            self._prebuilding = True
+            self.prebuild()
 
     def follow(self, params: dict[str, str], part: str | None = None) -> None:
         """Open the part an address names (`part`, `id`, `scenario`) in its language (`lang`)."""
@@ -194,12 +204,13 @@ class App(W.VBox):
         self.show(params.get("part", part or "start"), **{k: v for k, v in params.items() if k in ("id", "scenario")})
 
     def show(self, part: str, id: str = "", scenario: str = "") -> None:
-        """Show a part, building it the first time; an unknown part shows the start part."""
+        """Show a part, building it the first time; an unknown part shows the start part.
+
+        Built parts stay in the page, hidden (`display: none`), so showing one again is a
+        style change, not a redraw: the browser keeps its views."""
         if part not in ("start", *PARTS, "exercise"):
             part, id = "start", ""
-        key = f"exercise:{id}" if part == "exercise" else part
-        if key not in self.parts:
-            self.parts[key] = self._build(part, id)
+        key = self._add(part, id)
         if part == "wizard" and scenario:
             self._pick_scenario(scenario)
         for cls in [c for c in self._dom_classes if c.startswith("rk-at-")]:
@@ -210,8 +221,24 @@ class App(W.VBox):
             self.add_class(f"rk-at-id-{self.part_id}")
         if part == "start":
             self._draw_done()
-        self.body.children = [self.parts[key]]
+        for k, w in self.parts.items():
+            w.layout.display = None if k == key else "none"
         self._draw_bar()
+
+    @property
+    def current(self) -> W.Widget:
+        """The part shown."""
+        return self.parts[f"exercise:{self.part_id}" if self.part == "exercise" else self.part]
+
+    def _add(self, part: str, id: str = "") -> str:
+        """Build a part into the page (hidden) unless it is there; returns its key."""
+        key = f"exercise:{id}" if part == "exercise" else part
+        if key not in self.parts:
+            widget = self._build(part, id)
+            widget.layout.display = "none"
+            self.parts[key] = widget
+            self.body.children = [*self.body.children, widget]
+        return key
 
     def _build(self, part: str, id: str = "") -> W.Widget:
         if part == "exercise":

@@ -19,7 +19,6 @@ import hmac
 import io
 import json
 import threading
-from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -48,10 +47,7 @@ def sample_dashboard(sop: Sop):
 
     with _lock:
         if "dash" not in _sample:
-            dash = Dashboard.sample(sop=sop)
-            last = max(datetime.fromisoformat(str(r["at"])) for r in dash.rows)
-            dash.now = lambda: last + timedelta(minutes=4)  # the sample's own clock: idle times stay sensible
-            _sample["dash"] = dash
+            _sample["dash"] = Dashboard.sample(sop=sop)
         return _sample["dash"]
 
 
@@ -71,6 +67,14 @@ def room_html(lang: str, sample: bool, sop: Sop | None = None, store=None) -> st
             dash = Dashboard(store or _real_store(), sop, lang=lang)
     except ProgressError as exc:
         return f"<p class='rk-tr-error' style='color:#c62828'><b>{_e(t('tr_record_error'))}</b>: {_e(exc)}</p>"
+    return view_html(dash, sample)
+
+
+def view_html(dash, sample: bool = False, charts: bool = True) -> str:
+    """A Dashboard as the trainer page shows it: summary, learners, retraining, questions, charts.
+    The dashboard notebook shows the same view (charts=False: it draws them as figures)."""
+    sop, lang = dash.sop, dash.lang
+    t = lambda k: sop.t(k, lang)  # noqa: E731
     rows = dash.rows
     now = dash._now()
     head = (f"<p class='rk-tr-summary'>{_e(t('sop_version'))}: {_e(sop.version)} · {_e(t('learner'))}: "
@@ -81,7 +85,8 @@ def room_html(lang: str, sample: bool, sop: Sop | None = None, store=None) -> st
                 f"<b>{_e(t('tr_sample_class'))}</b></p>") + head
     if not rows:
         return head + f"<p class='rk-tr-empty'>{_e(t('no_records'))}</p>"
-    return head + _learners(dash, t, lang) + _retraining(dash, t) + _questions(dash, t) + _charts_html(dash, lang, sample)
+    return (head + _learners(dash, t, lang) + _retraining(dash, t) + _questions(dash, t)
+            + (_charts_html(dash, lang, sample) if charts else ""))
 
 
 def _real_store():
@@ -107,7 +112,7 @@ def _learners(dash, t, lang: str) -> str:
     exercises = dash.bank.exercises
     heads = [_e(t("learner")), *[f"<span title='{_e(ex.title(lang))}'>{_e(exercise_short(ex.title(lang)))}</span>"
                                  for ex in exercises],
-             _e(t("tr_on_question")), _e(t("tr_wrong_row")), _e(t("tr_idle")), ""]
+             _e(t("tr_on_question")), _e(t("tr_wrong_row")), _e(t("tr_idle")), _e(t("tr_stuck"))]
     body = []
     for r in df.to_dict("records"):
         cells = [_td(f"<b>{_e(r['learner'])}</b>")]

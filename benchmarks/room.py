@@ -1,0 +1,248 @@
+"""A room arriving at once: 1, 10 and 20 trainees open the app together, in real Chromium.
+
+    .venv/bin/python benchmarks/room.py [--sizes 1 10 20] [--room 20]
+
+Starts the app as `make app` does (`python -m refundkit.app`, a fresh progress
+record), waits until its preheated kernels have run the page, then for each
+size opens that many browser contexts at the same moment (each its own
+cookies and storage, as separate laptops) and measures per trainee:
+  ws       from the request to the page's scripts connecting to its kernel: the browser's own
+           work (Voila's scripts), before anything of the kit; the floor of `drawn`
+  drawn    from the request to the start page drawn and answering (its parts listed)
+  move     a click on another part (the wizard) until it shows: no new kernel
+  check    a click on "check" in an exercise until the feedback shows (recorded in the record)
+and prints p50 / p95 of each beside the floors measured in the same run: `ws` above, and
+  floor    the same browser drawing the trainer's token page (served with no kernel)
+then the memory of the server and its kernels (RSS) while the trainees are there,
+and how many trainee kernels are left some seconds after their tabs closed.
+The machine's load (os.getloadavg) is printed before and after each size.
+Chromium runs on the same machine as the server here (in a room it runs on the
+trainees' computers), so the figures are an upper bound.
+Needs /usr/bin/chromium (or $REFUNDKIT_CHROMIUM) and Playwright, as the browser tests do.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+TOKEN = "room-benchmark"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f} (5 min {five:.1f}, {os.cpu_count()} cores)"
+
+
+# -- the server's processes (Linux /proc) ----------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                out.append(int(d.name))
+    return out
+
+
+def kernels(server: int) -> list[int]:
+    """The server's kernel processes."""
+    out = []
+    for pid in _children(server):
+        try:
+            if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            m = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+            total += int(m.group(1)) if m else 0
+        except OSError:
+            pass
+    return total / 1024
+
+
+def cpu_s(pids: list[int]) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(f[11]) + int(f[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+def wait_quiet(server: int, want: int, timeout: float = 300) -> float:
+    """Wait until `want` kernels run and they have stopped working (the pool has run the page)."""
+    t0 = time.monotonic()
+    last = None
+    while time.monotonic() - t0 < timeout:
+        ks = kernels(server)
+        now = cpu_s([server, *ks])
+        if len(ks) >= want and last is not None and now - last < 0.05:
+            return time.monotonic() - t0
+        last = now
+        time.sleep(1.0)
+    return time.monotonic() - t0
+
+
+# -- one trainee --------------------------------------------------------------------------
+
+async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label: str, out: dict) -> None:
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    ctx.set_default_timeout(180_000)
+    page = await ctx.new_page()
+    t = time.monotonic()
+    page.on("websocket", lambda ws: out.setdefault("ws", time.monotonic() - t) if "/api/kernels/" in ws.url else None)
+    await page.goto(f"{base}/")
+    await page.locator(".rk-app-links .rk-app-go").first.wait_for(state="visible")
+    out["drawn"] = time.monotonic() - t
+    await page.locator(".rk-app-name input").fill(f"学员{id(out) % 10000}")
+    await page.locator(".rk-app-name input").press("Enter")
+    t = time.monotonic()
+    await page.locator(".rk-app-bar .rk-go-wizard").click()
+    await page.locator(".rk-wizard").wait_for(state="visible")
+    out["move"] = time.monotonic() - t
+    await page.locator(".rk-app-bar .rk-go-start").click()
+    await page.locator(f".rk-go-{exercise}").click()
+    box = page.locator(f".rk-q-{qid.replace('.', '-')}")
+    await box.locator(".rk-answer").get_by_label(answer_label, exact=True).check()
+    t = time.monotonic()
+    await box.locator(".rk-check").click()
+    await box.locator(".rk-feedback .rk-msg-ok, .rk-feedback .rk-msg-error").first.wait_for(state="visible")
+    out["check"] = time.monotonic() - t
+    out["ctx"], out["page"] = ctx, page
+
+
+async def floor(browser, base: str) -> float:
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    t = time.monotonic()
+    await page.goto(f"{base}/trainer")
+    await page.locator(".rk-tr-login").wait_for(state="visible")
+    took = time.monotonic() - t
+    await ctx.close()
+    return took
+
+
+def pct(values: list[float], p: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+async def run(args) -> None:
+    from playwright.async_api import async_playwright
+
+    from refundkit.exercises import answer_key, default_bank
+    from refundkit.exercises.key import choice_label
+    from refundkit.app.pages import exercise_list
+    from refundkit.sop import default_sop
+
+    sop = default_sop()
+    ex = exercise_list()[0]
+    q = next(q for q in default_bank().questions_of(ex.id) if q.form == "choice")
+    label = choice_label(q, answer_key(q, sop).answer, sop, "zh")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    tmp = Path(tempfile.mkdtemp(prefix="refundkit-room-"))
+    env = dict(os.environ, REFUNDKIT_DB=str(tmp / "progress.sqlite3"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+               JUPYTER_CONFIG_DIR=str(tmp / "config"))
+    print(f"machine: {load()}")
+    t0 = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "refundkit.app", f"--port={port}", f"--room={args.room}",
+                             "--no-browser", f"--trainer-token={TOKEN}"], env=env, cwd=tmp,
+                            stdout=(tmp / "server.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/refundkit/words.js", timeout=10)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise SystemExit(f"the app exited with {proc.returncode}; see {tmp / 'server.log'}")
+                time.sleep(0.2)
+        up = time.monotonic() - t0
+        warm = wait_quiet(proc.pid, args.room)
+        print(f"server answers after {up:.1f} s; {args.room} preheated kernels ready {up + warm:.1f} s after start, "
+              f"holding {rss_mb([proc.pid, *kernels(proc.pid)]):.0f} MB ({load()})")
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            for n in args.sizes:
+                fl = [await floor(browser, base) for _ in range(3)]
+                before = load()
+                outs = [{} for _ in range(n)]
+                results = await asyncio.gather(*(trainee(browser, base, sop, ex.id, q.id, label, o) for o in outs),
+                                               return_exceptions=True)
+                failed = [r for r in results if isinstance(r, Exception)]
+                ks = kernels(proc.pid)
+                mem = rss_mb([proc.pid, *ks])
+                print(f"\n{n} trainee(s) at once ({before} before, {load()} after); {len(failed)} failed")
+                for e in failed[:3]:
+                    print(f"  failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
+                print(f"  floor    p50 {statistics.median(fl):5.2f} s   (a page with no kernel, same browser)")
+                for what in ("ws", "drawn", "move", "check"):
+                    vals = [o[what] for o in outs if what in o]
+                    if vals:
+                        print(f"  {what:8} p50 {pct(vals, 50):5.2f} s   p95 {pct(vals, 95):5.2f} s   max {max(vals):5.2f} s"
+                              f"   (n={len(vals)})")
+                print(f"  memory   {mem:.0f} MB: server and {len(ks)} kernels ({mem / max(len(ks), 1):.0f} MB each)")
+                for o in outs:  # leaving the page is what fires its kernel shutdown call, as closing a tab does
+                    if "ctx" in o:
+                        await o["page"].goto("about:blank")
+                        await o["ctx"].close()
+                await asyncio.sleep(args.linger)
+                left = len(kernels(proc.pid)) - args.room
+                print(f"  {args.linger:.0f} s after the tabs closed: {max(left, 0)} trainee kernel(s) left")
+                wait_quiet(proc.pid, args.room)
+            await browser.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    print(f"\nmachine: {load()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 20])
+    parser.add_argument("--room", type=int, default=20, help="preheated kernels (make app --room)")
+    parser.add_argument("--linger", type=float, default=10, help="seconds to wait after closing the tabs")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
