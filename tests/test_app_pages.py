@@ -229,3 +229,23 @@ def test_trainer_room_marks_stuck_learners_and_lists_retraining(sop, tmp_path):
     assert "rk-tr-learner-stuck" in html and sop.t("tr_stuck", "zh") in html and "杨帆" in html
     assert q.id not in html.replace(f'data-question="{q.id}"', "")  # questions by their words, not ids
     assert "<img class='rk-tr-chart-exercises'" in html  # a learner named like math does not break a chart
+
+
+def test_room_full_page_says_so_in_both_languages(sop):
+    from refundkit.app.serve import room_full_html
+
+    html = room_full_html("en")
+    assert sop.t("room_full_title", "en") in html and sop.t("room_full", "en") in html
+    assert sop.t("room_full", "zh") in html  # the other language below it
+    assert "http-equiv='refresh'" in html  # it tries again by itself
+
+
+def test_trainer_token_is_random_per_start_unless_set(monkeypatch):
+    from refundkit.app.serve import TOKEN_ENV, make_token
+
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    a, b = make_token(None), make_token(None)
+    assert a != b and len(a) >= 20
+    assert make_token("given") == "given"
+    monkeypatch.setenv(TOKEN_ENV, "from-env")
+    assert make_token(None) == "from-env" and make_token("flag") == "flag"

@@ -150,7 +150,7 @@ def launch_voila(tmp: Path) -> Server:
     env = jupyter_env(tmp)
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     port = free_port()
-    argv = app_argv(port, ["--no-browser", "--room=3", f"--trainer-token={TRAINER_TOKEN}", "--show_tracebacks=True"])
+    argv = app_argv(port, ["--no-browser", "--room=3", "--max-kernels=12", f"--trainer-token={TRAINER_TOKEN}", "--show_tracebacks=True"])
     # Ready when it answers the words its pages load: no kernel taken for the check.
     server = launch("voila", argv, env, port, "/refundkit/words.js", tmp)
     server.db = Path(env["REFUNDKIT_DB"])
@@ -277,6 +277,16 @@ class PageLog:
                [f"cut request to {u}" for u in self.external] + self.failed
 
 
+def leave(pg) -> None:
+    """Close a tab as a learner does: leaving the page fires its kernel shutdown call
+    (a bare close in Playwright skips it, and the app's kernels would pile up to its cap)."""
+    try:
+        pg.goto("about:blank", timeout=10_000)
+    except Exception:  # noqa: BLE001 - a page that cannot navigate is closed anyway
+        pass
+    pg.close()
+
+
 def _local(url: str) -> bool:
     host = urlparse(url).hostname
     return url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost")
@@ -306,7 +316,7 @@ def page(browser_context, request):
     try:
         pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
     finally:
-        pg.close()
+        leave(pg)
     others = log.others(pg.strict)
     if others:
         text = f"{request.node.name}: not from the kit (reported, not failed):\n  " + "\n  ".join(others)

@@ -16,7 +16,7 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
 
-from conftest import SHOTS  # noqa: E402
+from conftest import SHOTS, leave  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +160,8 @@ def test_trainer_sees_two_other_browsers_answer_and_who_is_stuck(page, app_serve
         page.screenshot(path=str(SHOTS / "trainer_page_en.png"), full_page=True)
     finally:
         for ctx in contexts:
+            for pg in ctx.pages:
+                leave(pg)
             ctx.close()
 
 
@@ -231,4 +233,6 @@ def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(app_
         expect(other.locator(".rk-app-name input")).to_have_value("周婷")
         expect(other.locator(f".rk-q-{q2.id.replace('.', '-')} .rk-feedback .rk-msg-ok")).to_be_visible()
     finally:
+        for pg in ctx.pages:
+            leave(pg)
         ctx.close()

@@ -9,7 +9,9 @@ What a room needs, and where it is done:
   (`wizard.ipynb`, `exercise.ipynb?id=ex01` ...) redirect to it with `?part=`.
 - **Preheated kernels.** Voila's pool keeps `room` kernels that have already run
   the page; a trainee's request takes one and the page reads its address then
-  (`voila.utils.wait_for_request`). An empty pool falls back to a fresh kernel.
+  (`voila.utils.wait_for_request`). The pool is refilled for the trainees still
+  to come (`room` minus those here, at least SPARE_KERNELS), so a full room holds
+  about `room` + SPARE_KERNELS kernels. An empty pool falls back to a fresh kernel.
 - **No blank page under load**: a generous IOPub timeout.
 - **Kernels go away**: the page's shutdown call on closing a tab needs the
   `_xsrf` cookie, which Voila's page never sets; `AppPage` sets it. Idle
@@ -44,6 +46,7 @@ MAX_BODY = 1 << 20          # bytes: widget messages are small; nothing bigger i
 IOPUB_TIMEOUT_S = 120       # the default (4 s) gave blank pages under load
 CULL_IDLE_S = 300           # a kernel with no page attached goes after 5 minutes
 CULL_INTERVAL_S = 30
+SPARE_KERNELS = 4           # preheated kernels kept once the room has arrived (reloads, late comers)
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,10 @@ def make_server_class():
                 lang = self.get_argument("lang", LANGS[0])
                 self.log.warning("room full: %d kernels in use (limit %d)", in_use, room.max_kernels)
                 return self.finish(room_full_html(lang if lang in LANGS else LANGS[0]))
+            pools = getattr(km, "kernel_pools_config", None)
+            if pools and START in pools:
+                # Refill for the trainees still to come, not the room again: kernels = room + a few spares.
+                pools[START]["pool_size"] = max(room.room - in_use - 1, min(SPARE_KERNELS, room.room))
             self.xsrf_token  # sets the _xsrf cookie the page's shutdown call sends back  # noqa: B018
             return await super().get(path)
 
