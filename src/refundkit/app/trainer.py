@@ -64,10 +64,26 @@ def room_html(lang: str, sample: bool, sop: Sop | None = None, store=None) -> st
             dash.lang = lang
             dash._qrows = None
         else:
-            dash = Dashboard(store or _real_store(), sop, lang=lang)
+            store = store or _real_store()
+            dash = Dashboard(store, sop, lang=lang)
     except ProgressError as exc:
         return f"<p class='rk-tr-error' style='color:#c62828'><b>{_e(t('tr_record_error'))}</b>: {_e(exc)}</p>"
-    return view_html(dash, sample)
+    return ("" if sample else _health(store, t)) + view_html(dash, sample)
+
+
+def _health(store, t) -> str:
+    """Checks the record could not take lately (the learner was told too), newest last."""
+    health = getattr(store, "health", None)
+    if health is None:
+        return ""
+    h = health(recent=5)
+    lines = ([h.error] if h.error else []) + [f"{p.get('learner', '')} · {str(p.get('at', ''))[:16]} · "
+                                              f"{p.get('error', '')}" for p in h.problems]
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(x)}</li>" for x in lines)
+    return (f"<div class='rk-tr-error' style='color:#c62828'><b>{_e(t('tr_record_error'))}</b>"
+            f"<ul>{items}</ul></div>")
 
 
 def view_html(dash, sample: bool = False, charts: bool = True) -> str:

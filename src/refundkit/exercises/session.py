@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from ..citations import cites
 from ..clock import system_now
-from ..names import NameProblem, learner_name
+from ..names import NameProblem, learner_name, normalise_name
 from ..progress import Attempt, ProgressError, ProgressStore
 from ..sop import Sop, default_sop
 from .bank import Bank, Question, default_bank
@@ -115,7 +115,7 @@ class Session:
         The state (tries, right at first try, solved, what to revisit) is rebuilt from
         them; returns the last answer given to each question, to show it again.
         """
-        name = normalise_name(self.learner)
+        name = normalise_name(self.login or self.learner)
         self.state = {q.id: QuestionState() for q in self.questions}
         last: dict[str, Any] = {}
         if not name:
