@@ -129,13 +129,16 @@ def test_no_learner_facing_output_says_seven_days(ten_day_sop, tmp_path, capsys)
         texts.append((f"handout md {lang}", md_handout(sop, lang)))
 
     # The app's pages, in both languages (the exercise pages for every exercise).
-    built = [pages.start(sop, params={}), pages.calculators(sop, params={}), pages.explorer(sop, params={})]
-    built += [pages.wizard(sop, params={"scenario": sid}) for sid in ("SC11", "SC19", "SC26")]
-    built += [pages.exercise(sop, params={"id": ex.id}) for ex in bank.exercises]
-    for page in built:
+    app = pages.App(sop)  # one page holding every part: each one built into it
+    for part in ("calculators", "explorer"):
+        app.show(part)
+    for ex in bank.exercises:
+        app.show("exercise", id=ex.id)
+    for sid in ("SC11", "SC19", "SC26"):
+        app.show("wizard", scenario=sid)
         for lang in langs:
-            page.lang.value = lang
-            texts.append((f"app page {type(page).__name__} {lang}", "\n".join(widget_texts(page))))
+            app.lang.value = lang
+            texts.append((f"app page wizard {sid} {lang}", "\n".join(widget_texts(app))))
 
     found = sevens(texts)
     assert not found, "\n".join(found[:20])

@@ -24,6 +24,7 @@ What a room needs, and where it is done:
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -68,8 +69,6 @@ def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
 def voila_args(port: int, room: Room) -> list[str]:
     """Voila's options for a room (the notebook folder first)."""
     pools = {START: {"pool_size": room.room}, "default": {"pool_size": 0}}
-    import json
-
     return [str(APP_DIR), f"--port={port}", "--Voila.port_retries=0", "--template=refundkit",
             f"--Voila.ip={'0.0.0.0' if room.lan else '127.0.0.1'}",
             "--VoilaConfiguration.preheat_kernel=True",
