@@ -197,7 +197,7 @@ def test_exercise_right_and_wrong_recorded(page, app, sop):
     learner = "测试学员"
 
     app.open("exercise.ipynb", id=ex.id)
-    expect(page.get_by_text(ex.title("zh"))).to_be_visible()
+    expect(page.locator(".rk-app-title")).to_contain_text(ex.title("zh"))
     page.locator(".rk-name input").fill(learner)
     box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
     for value, ok in ((wrong, False), (right, True)):
