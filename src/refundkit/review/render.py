@@ -27,9 +27,13 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "W
 header { border-bottom: 3px solid var(--ink); margin-bottom: 4mm; padding-bottom: 2mm; }
 h1 { font-size: 19pt; margin: 0 0 1mm; }
 h2 { font-size: 13.5pt; border-bottom: 1px solid var(--rule); margin: 6mm 0 2mm; padding-bottom: 1mm; }
-/* A heading never ends a page: it stays with what follows it. */
+/* A heading never ends a page: it stays with what follows it. Chromium does not always honour
+   break-after: avoid, so a heading also carries 35 mm of invisible room below it, unbreakable:
+   when less than that is left on the page, the heading moves to the next one. */
 h1, h2, h3, h4, thead { break-after: avoid; page-break-after: avoid; }
 h2 + *, h3 + *, h4 + * { break-before: avoid; page-break-before: avoid; }
+h2, h3 { break-inside: avoid; page-break-inside: avoid; }
+h2::after, h3::after { content: ""; display: block; height: 35mm; margin-bottom: -35mm; }
 .meta { display: flex; gap: 6mm; flex-wrap: wrap; color: var(--muted); font-size: 10pt; }
 .meta b { color: var(--ink); }
 .en { color: var(--muted); font-size: .92em; display: block; }

@@ -54,6 +54,7 @@ STYLE = """<style>
 .rk-widget .widget-radio-box label { padding: 2px 0; }
 .rk-widget .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
 .rk-widget .jupyter-button { max-width: 100%; white-space: normal; height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
+.rk-app .widget-dropdown, .rk-app .widget-text { max-width: 100%; }
 .rk-flowchart { max-width: 100%; overflow-x: auto; }
 .rk-flowchart svg.rk-flow { max-width: 100%; height: auto; }
 .rk-summary-table, .rk-breakdown { max-width: 100%; display: block; overflow-x: auto; }
