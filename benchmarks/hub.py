@@ -73,6 +73,7 @@ def main(argv: list[str]) -> int:
     title = default_sop().t("app_title", "zh")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     state = Path(tempfile.mkdtemp(prefix="refundkit-bench-hub-"))
+    state.chmod(0o755)  # as root PostgreSQL runs as nobody, who must reach its folder inside
     pg = LocalPostgres(state / "pg").start()
     db = pg.create_database("bench")
     port = free_port()
