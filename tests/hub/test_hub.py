@@ -60,10 +60,22 @@ def test_two_trainees_answer_and_their_records_land_under_their_login_names(hub,
             expect(box.locator(mark).first).to_be_visible(timeout=WAIT_MS)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"hub_trainee_{'a' if name.isascii() else 'b'}.png"))
+    _print_memory()
     rows = list(ProgressStore(hub.db).rows())
     got = {name: [(r["question"], r["answer"], r["correct"]) for r in rows if r["learner"] == name] for name in trainees}
     assert got == {"wangfang": [(q.id, wrong, False), (q.id, right, True)], "林晓雨": [(q.id, right, True)]}
     assert {r["learner"] for r in rows} == set(trainees)
+
+
+def _print_memory() -> None:
+    """For the record (-s): what each trainee's server and its kernels hold (benchmarks/hub.py measures it properly)."""
+    import psutil
+
+    for p in psutil.process_iter(["cmdline"]):
+        if "jupyterhub.singleuser" in " ".join(p.info["cmdline"] or []):
+            procs = [p, *p.children(recursive=True)]
+            rss = sum(q.memory_info().rss for q in procs) >> 20
+            print(f"server of {p.environ().get('JUPYTERHUB_USER')}: {len(procs)} processes, RSS {rss} MiB")
 
 
 def _status(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, str, str]:
