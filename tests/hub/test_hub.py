@@ -73,9 +73,12 @@ def _print_memory() -> None:
 
     for p in psutil.process_iter(["cmdline"]):
         if "jupyterhub.singleuser" in " ".join(p.info["cmdline"] or []):
-            procs = [p, *p.children(recursive=True)]
-            rss = sum(q.memory_info().rss for q in procs) >> 20
-            print(f"server of {p.environ().get('JUPYTERHUB_USER')}: {len(procs)} processes, RSS {rss} MiB")
+            try:
+                procs = [p, *p.children(recursive=True)]
+                rss = sum(q.memory_info().rss for q in procs) >> 20
+                print(f"server of {p.environ().get('JUPYTERHUB_USER')}: {len(procs)} processes, RSS {rss} MiB")
+            except psutil.Error:
+                continue
 
 
 def _status(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, str, str]:
