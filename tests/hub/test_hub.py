@@ -43,12 +43,12 @@ def test_two_trainees_answer_and_their_records_land_under_their_login_names(hub,
     for name, (t0, page) in started.items():
         # The server opens the trainee app directly: no JupyterLab, no code.
         page.wait_for_url(re.compile(r"/user/[^/]+/voila/render/start\.ipynb"), timeout=WAIT_MS)
-        expect(page.get_by_text(sop.t("app_title", "zh")).first).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator(".rk-app-title")).to_have_text(sop.t("app_title", "zh"), timeout=WAIT_MS)
         print(f"{name}: login to app {time.monotonic() - t0:.1f} s (hub start {hub.start_s:.1f} s)")
     for name, answers in trainees.items():
         page = started[name][1]
         page.goto(f"{hub.base}/user/{quote(name)}/voila/render/exercise.ipynb?id={ex.id}")
-        expect(page.get_by_text(ex.title("zh"))).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator(".rk-app-title")).to_contain_text(ex.title("zh"), timeout=WAIT_MS)
         # The recorded learner is the login name, shown and not editable.
         expect(page.locator(".rk-name input")).to_have_value(name)
         expect(page.locator(".rk-name input")).to_be_disabled()
