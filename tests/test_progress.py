@@ -280,7 +280,7 @@ def test_session_needs_a_name_and_records_every_check(tmp_path, sop):
     assert s.score() == (0, len(s.questions))  # missed at the first try: done, but not scored
     report = s.report("en")
     assert f"Score (right at first try): 0/{len(s.questions)}" in report
-    assert "R07" in report and "q02" in report  # rule to revisit; q02 still unanswered
+    assert "R07" in report and "Question 2" in report  # rule to revisit; question 2 still unanswered
 
 
 def test_a_check_that_cannot_be_recorded_says_so_keeps_the_answer_and_shows_the_trainer(tmp_path, sop):
