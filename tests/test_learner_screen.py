@@ -147,8 +147,9 @@ def test_language_switch_keeps_the_wizard_step_on_the_app_page(sop, sid):
     """Relabelling the scenario list moves its value to the first entry and back: no new walk."""
     from refundkit.app import pages
 
-    page = pages.wizard(sop, params={"scenario": sid})
-    holder = page.body.children[1]
+    page = pages.App(sop, params={})
+    page.show("wizard", scenario=sid)
+    holder = page.current.children[1]
     wz = holder.children[0]
     for _ in range(3):
         if wz.kind == "cautions":
