@@ -88,3 +88,16 @@ def test_no_traceback_from_the_installed_command(tmp_path):
     assert "Traceback" not in proc.stderr and "expected an amount in yuan" in proc.stderr
     missing = subprocess.run([sys.executable, "-m", "refundkit.cli", "decide", str(tmp_path / "nope.yaml")], capture_output=True, text=True)
     assert missing.returncode == 2 and "cannot read the file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_gap_in_an_edited_sops_table_is_one_line(tmp_path, sop_text, capsys):
+    """A trainer narrows a rule so some cases match none: decide says so in one line, exit 2."""
+    gap = sop_text.replace("    when: {order_state: not_shipped}\n",
+                           "    when: {order_state: not_shipped, request_type: return_and_refund}\n", 1)
+    assert gap != sop_text
+    (tmp_path / "gap.yaml").write_text(gap, encoding="utf-8")
+    case = dict(GOOD, order_state="not_shipped", request_type="refund_only", return_progress="not_requested")
+    rc = main(["decide", str(write(tmp_path, case)), "--now", NOW, "--sop", str(tmp_path / "gap.yaml")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1
+    assert "no rule of SOP" in err and "order_state=not_shipped" in err

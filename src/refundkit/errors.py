@@ -45,4 +45,5 @@ class NoRuleError(ValueError):
 
 
 # What the command line reports as one line and exit 2.
-USER_ERRORS = (UserError, SopError, CaseError, ClockError, MoneyError, FileNotFoundError, PermissionError)
+# NoRuleError: an edited SOP's table leaves the case uncovered; the line names the facts.
+USER_ERRORS = (UserError, SopError, CaseError, ClockError, MoneyError, NoRuleError, FileNotFoundError, PermissionError)
