@@ -104,13 +104,13 @@ def _yuan(f) -> Decimal:
 
 def _columns(case: Case, table: Table) -> dict[str, np.ndarray]:
     """One case as the one-row columns `Table.apply` reads (the frame path builds the same from a frame)."""
-    cols = {name: np.array([table.code(name, getattr(case, name))], dtype=np.int16) for name in CASE_FACTS}
-    for c in table.components:
-        cols[f"{c}_fen"] = np.array([_fen(getattr(case.amounts, c), f"amounts.{c}")], dtype=np.int64)
-    cols["method"] = np.array([table.methods.index(case.refund_method)], dtype=np.int16)
-    cols["requested_ns"] = np.array([to_ns(case.requested_at)], dtype=np.int64)
+    codes = np.array([[table.code(name, getattr(case, name))] for name in CASE_FACTS], dtype=np.int16)
+    cols: dict[str, np.ndarray] = dict(zip(CASE_FACTS, codes))  # one row each: views, not copies
     known = case.merchant_balance is not None
-    cols["balance_fen"] = np.array([_fen(case.merchant_balance, "merchant_balance") if known else 0], dtype=np.int64)
+    ints = np.array([[_fen(getattr(case.amounts, c), f"amounts.{c}")] for c in table.components]
+                    + [[table.methods.index(case.refund_method)], [to_ns(case.requested_at)],
+                       [_fen(case.merchant_balance, "merchant_balance") if known else 0]], dtype=np.int64)
+    cols.update(zip([f"{c}_fen" for c in table.components] + ["method", "requested_ns", "balance_fen"], ints))
     cols["balance_known"] = np.array([known])
     return cols
 

@@ -5,8 +5,9 @@
 
 Both callers hand `Table.apply` the same columns (numpy arrays, one entry per case) and read
 the same result, so every part of the table exists once:
-- rules as allowed-value sets: per rule and fact, a lookup array indexed by the fact's code
-  (its place in the SOP's value list; -1 = unknown, which matches nothing); first rule wins;
+- rules as allowed-value sets: per fact, a (value code, rule) table saying whether the rule
+  allows that value (a rule that does not test the fact allows every value; code -1 = unknown
+  matches only such rules); the first rule that every fact allows wins;
 - money goes out (`money_out`) and the payouts a blocking caution may hold (`holdable`);
 - which cautions apply to which action, and each one's status from its guard fact;
 - amount signs (include +1, deduct -1, ignore 0) and each refund method's fee, in integer fen,
@@ -52,14 +53,15 @@ class Table:
     fee_rates: tuple[Fraction, ...]
     rule_ids: tuple[str, ...]
     rule_action: np.ndarray                 # action index per rule, then -1
-    allowed: tuple[tuple[tuple[str, np.ndarray], ...], ...]  # per rule: (fact, lookup by code)
+    allowed: Mapping[str, np.ndarray]       # fact -> (code + unknown, rule) -> the rule allows it
     action_ids: tuple[str, ...]
     money_out: frozenset[str]               # actions after which money goes to the customer
     holdable: np.ndarray                    # per action (+ no rule): a payout a blocking caution holds
     caution_ids: tuple[str, ...]
     applies: np.ndarray                     # (caution, action + no rule) -> bool
     guards: tuple[str | None, ...]
-    blocks: tuple[bool, ...]
+    blocks: np.ndarray                      # per caution: a failed guard holds a payout
+    no_guard: np.ndarray                    # per caution: nothing to check (status info)
     blocked: int                            # index of the action "blocked"
     next_steps: tuple[tuple[str, ...], ...]   # per action (+ no rule)
     after_refund: tuple[tuple[str, ...], ...]  # per action (+ no rule)
@@ -93,26 +95,20 @@ class Table:
     def judge(self, codes: Mapping[str, np.ndarray]) -> "Judged":
         """Rules (first match), cautions and blocking, from every fact's codes (no money, no clock)."""
         n = len(codes[CASE_FACTS[0]])
-        rule = np.full(n, -1, dtype=np.int16)
-        for r in range(len(self.rule_ids) - 1, -1, -1):  # backwards, so the first match is kept
-            m = np.ones(n, dtype=bool)
-            for fact, lookup in self.allowed[r]:
-                m &= lookup[codes[fact]]
-            rule = np.where(m, r, rule)
+        match = np.ones((n, len(self.rule_ids)), dtype=bool)
+        for fact, allows in self.allowed.items():
+            match &= allows[codes[fact]]
+        first = match.argmax(axis=1) if len(self.rule_ids) else np.zeros(n, dtype=np.intp)
+        rule = np.where(match[np.arange(n), first] if len(self.rule_ids) else False, first, -1).astype(np.int16)
         act = self.rule_action[rule]
-        status = np.zeros((len(self.caution_ids), n), dtype=np.int8)
-        blocking = np.zeros((len(self.caution_ids), n), dtype=bool)
-        holdable = self.holdable[act]
-        for k, guard in enumerate(self.guards):
-            applies = self.applies[k][act]
-            if guard is None:
-                st = np.where(applies, INFO, NA)
-            else:
-                g = codes[guard]  # yes/no fact: code 0 = yes, 1 = no, -1 = unknown
-                st = np.where(~applies, NA, np.where(g < 0, TO_CHECK, np.where(g == 0, OK, FAILED)))
-            status[k] = st
-            if self.blocks[k]:
-                blocking[k] = (st == FAILED) & holdable
+        # (caution, row): applies to the action; the guard's code (0 yes, 1 no, -1 unknown); no guard = info.
+        applies = self.applies[:, act]
+        guard = np.array([codes[g] if g else np.zeros(n, dtype=np.int16) for g in self.guards], dtype=np.int16)
+        guard = guard.reshape(len(self.guards), n)
+        # STATUS codes by the guard's code + 1 (-1 unknown, 0 yes, 1 no); a caution with no guard is info.
+        by_code = np.array([TO_CHECK, OK, FAILED], dtype=np.int8)
+        status = np.where(applies, np.where(self.no_guard[:, None], INFO, by_code[guard + 1]), NA).astype(np.int8)
+        blocking = (status == FAILED) & self.blocks[:, None] & self.holdable[act]
         held = blocking.any(axis=0)
         final = np.where(held, self.blocked, act)
         return Judged(rule=rule, action=final, held=np.where(held, act, -1), status=status, blocking=blocking)
@@ -168,16 +164,18 @@ def _compile(sop: Sop) -> Table:
     p = sop.parameters
     domains = {name: tuple(f.domain()) for name, f in sop.facts.items()}
     action_ids = tuple(a.id for a in sop.actions)
-    allowed = []
-    for rule in sop.rules:
-        conds = []
-        for fact, want in rule.when.items():
-            dom = domains[fact]
-            lookup = np.zeros(len(dom) + 1, dtype=bool)  # the last slot is code -1: unknown matches nothing
-            for v in want if isinstance(want, list) else [want]:
-                lookup[dom.index(v)] = True
-            conds.append((fact, lookup))
-        allowed.append(tuple(conds))
+    tested = {fact for rule in sop.rules for fact in rule.when}
+    allowed = {}
+    for fact in sorted(tested):
+        dom = domains[fact]
+        allows = np.ones((len(dom) + 1, len(sop.rules)), dtype=bool)  # the last row is code -1: unknown
+        for r, rule in enumerate(sop.rules):
+            if fact in rule.when:
+                want = rule.when[fact]
+                allows[:, r] = False
+                for v in want if isinstance(want, list) else [want]:
+                    allows[dom.index(v), r] = True
+        allowed[fact] = allows
     holdable = frozenset(sop.holdable)
     per_action = lambda f: tuple(f(a) for a in action_ids) + (f(None),)  # noqa: E731
     return Table(
@@ -190,13 +188,14 @@ def _compile(sop: Sop) -> Table:
         methods=tuple(sop.method_by_id), fee_rates=tuple(Fraction(m.fee_rate) for m in p.methods),
         rule_ids=tuple(r.id for r in sop.rules),
         rule_action=np.array([action_ids.index(r.action) for r in sop.rules] + [-1], dtype=np.int16),
-        allowed=tuple(allowed), action_ids=action_ids,
+        allowed=allowed, action_ids=action_ids,
         money_out=frozenset(sop.money_out),
         holdable=np.array(per_action(lambda a: a in holdable), dtype=bool),
         caution_ids=tuple(c.id for c in sop.cautions),
         applies=np.array([per_action(lambda a, c=c: a is not None and sop.caution_applies(c, a)) for c in sop.cautions],
                          dtype=bool).reshape(len(sop.cautions), len(action_ids) + 1),
-        guards=tuple(c.guard for c in sop.cautions), blocks=tuple(c.blocks for c in sop.cautions),
+        guards=tuple(c.guard for c in sop.cautions), blocks=np.array([c.blocks for c in sop.cautions], dtype=bool),
+        no_guard=np.array([c.guard is None for c in sop.cautions], dtype=bool),
         blocked=action_ids.index(BLOCKED),
         next_steps=per_action(lambda a: tuple(sop.action_by_id[a].steps) if a else ()),
         after_refund=per_action(lambda a: tuple(t.id for t in sop.after_refund.tasks if a in t.after) if a else ()),
