@@ -85,8 +85,8 @@ def test_no_machine_paths_in_stored_outputs():
 def test_dashboard_notebook_stores_the_sample_tables(sop):
     nb = _nb(REPO / "exercises" / "trainer" / "workshop_dashboard.ipynb")
     text = _outputs(nb)
-    for word in ("learner", "top_wrong", "rule_behind", "current_version"):
-        assert sop.t(word, "zh") in text, word
+    for word in ("learner", "top_wrong", "rule_behind", "current_version", "tr_stuck", "tr_retrain", "tr_sample_class"):
+        assert sop.t(word, "zh") in text, word  # the trainer page's view, over the sample class
     assert text.count("<Figure") == 2  # both charts drawn
     assert any("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
 

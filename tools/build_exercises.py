@@ -23,13 +23,7 @@ sys.path.insert(0, str(REPO / "tools"))
 LEARNER = REPO / "notebooks" / "exercises"  # inside the trainees' Lab root
 TRAINER = REPO / "exercises" / "trainer"    # outside it: answers and the room's dashboard
 EXPORT_VIEW = 'tickets[["ticket", "product_name", "reason", "open", "action", "after_refund"]].head()'
-IGNORE = ["nbval-ignore-output"]  # a live widget: nothing to compare (a tag, off the learner's screen)
-
-
-def widget_cell(source):
-    import nbformat.v4 as v4
-
-    return v4.new_code_cell(source, metadata={"tags": IGNORE})
+IGNORE = "# NBVAL_IGNORE_OUTPUT\n"  # a live widget: nothing to compare
 
 
 def learner_cells(ex, questions):
@@ -38,12 +32,12 @@ def learner_cells(ex, questions):
     cells = [
         v4.new_markdown_cell(f"# {ex.title.zh}\n### {ex.title.en}\n\n"
                              f"{ex.intro.zh}  \n*{ex.intro.en}*\n\n"
-                             "**开始 / Start:** 菜单“运行 → 运行所有单元格”,然后在下面填写姓名(只填一次)。"
+                             "**开始 / Start:** 菜单“运行 → 运行全部单元格”,然后在下面填写姓名(只填一次)。"
                              "每道题选好答案后点“检查答案”;答错了可以再试。最后点“查看得分”。  \n"
                              "*Menu Run → Run All Cells, then type your name below (once). For each question, answer and "
                              "click Check; when it is wrong, try again. At the end click Show my score.*"),
         v4.new_code_cell(f'from refundkit.exercises import Exercise\n\nex = Exercise("{ex.id}")\nex.objectives()'),
-        widget_cell("ex.start()"),
+        v4.new_code_cell(IGNORE + "ex.start()"),
     ]
     if any(q.kind == "data" for q in questions):
         cells.append(v4.new_code_cell("df = ex.records()\ndf.head()"))
@@ -52,12 +46,12 @@ def learner_cells(ex, questions):
         cells.append(v4.new_code_cell(f"tickets = ex.export_tickets()\n{EXPORT_VIEW}"))
     for q in questions:
         short = q.id.split(".", 1)[1]
-        cells.append(widget_cell(f'ex.question("{short}")'))
+        cells.append(v4.new_code_cell(IGNORE + f'ex.question("{short}")'))
         if q.kind == "data":
             cells.append(v4.new_code_cell(""))  # the learner's own pandas
     cells += [
         v4.new_code_cell("ex.report()"),
-        widget_cell("ex.score_panel()"),
+        v4.new_code_cell(IGNORE + "ex.score_panel()"),
         v4.new_code_cell("ex.key_points()"),
     ]
     return cells
@@ -101,34 +95,33 @@ def dashboard_cells():
     return [
         v4.new_markdown_cell(
             "# 工作坊看板 / Workshop dashboard\n\n"
-            "**这张看板回答 / What this answers**\n"
-            "- 谁做到哪儿了、得分多少?  *Who is where, with what score?*\n"
+            "上课时用 `make app` 打印的**讲师页面**链接:它每几秒自动更新,显示的就是下面这张表。"
+            "这里是一个**生成的示例班级**(固定种子和时钟,结果不变);最后一格读取本机的**现场数据库**。  \n"
+            "*In class, open the **trainer page** link `make app` prints: it updates itself every few seconds and shows "
+            "this very view. Here it is over a **generated sample class** (fixed seed and clock, so it never changes); "
+            "the last cell reads this machine's **live database**.*\n\n"
+            "**它回答 / What it answers**\n"
+            "- 谁做到哪儿了、正在做哪道题、谁卡住了(连续答错3次)?  *Who is where, on which question, who is stuck "
+            "(3 wrong tries in a row)?*\n"
             "- 全班最常错哪道题、最常选哪个错误答案、背后是哪条SOP规则?  \n"
             "  *Which questions does the room miss most, with which wrong answer, and which SOP rule is behind it?*\n"
-            "- 谁是按旧版SOP练习的、需要复训?  *Who practised under an older SOP and needs a refresher?*\n\n"
-            "下面的表格和图来自一个**生成的示例工作坊**(固定种子,结果不变);最后一格的按钮读取**现场数据库**。  \n"
-            "*The tables and charts below come from a **generated sample workshop** (fixed seed, so they never change); "
-            "the button in the last cell reads the **live database**.*"),
-        v4.new_code_cell("from refundkit.workshop import Dashboard\n\ndash = Dashboard.sample()\ndash.summary()"),
-        v4.new_markdown_cell("## 学员 × 练习 / Learners x exercises\n\n"
-                             "`7/9` = 首次即答对的题数 / 题数;`✔` = 每道题最后都改对了;`—` = 还没开始。  \n"
-                             "*`7/9` = right at the first try / questions; `✔` = every question put right in the end; "
-                             "`—` = not started.*"),
-        v4.new_code_cell("dash.grid()"),
-        v4.new_markdown_cell("## 全班最常错的题 / What the room gets wrong\n\n"
-                             "讲评时从第一行开始:读出最常选的错误答案,再对照“背后的SOP规则”。  \n"
-                             "*Go over them from the top: read out the most chosen wrong answer, then the SOP rule behind it.*"),
-        v4.new_code_cell("dash.most_missed()"),
-        v4.new_code_cell("dash.chart_missed()"),
-        v4.new_code_cell("dash.chart_scores()"),
-        v4.new_markdown_cell("## 需要复训 / Refresher needed\n\n"
-                             "这些学员的练习记录来自旧版SOP;SOP改版后,请他们重做对应练习。  \n"
-                             "*These learners' checks were made under an older SOP; after a change, have them redo those exercises.*"),
+            "- 谁通过某题时用的是旧版SOP,而新版改变了这道题的答案?  *Who passed a question under an earlier SOP whose "
+            "change moved its answer?*"),
+        v4.new_code_cell("from IPython.display import HTML\n\nfrom refundkit.app.trainer import view_html\n"
+                         "from refundkit.workshop import Dashboard\n\ndash = Dashboard.sample()\ndash.summary()"),
+        v4.new_code_cell("HTML(view_html(dash, sample=True, charts=False))"),
+        v4.new_markdown_cell("## 全班最常错的练习和SOP规则 / What the room gets wrong most"),
+        v4.new_code_cell("dash.chart_exercises()"),
+        v4.new_code_cell("dash.chart_rules()"),
+        v4.new_markdown_cell("## 练习记录来自旧版SOP / Checks made under an older SOP\n\n"
+                             "SOP改版后,这些学员的记录来自旧版;上面的“需复训”只列出答案真的变了的题。  \n"
+                             "*After an SOP change these learners' checks come from an older version; the retraining "
+                             "list above names only the questions whose answer really moved.*"),
         v4.new_code_cell("dash.outdated()"),
         v4.new_markdown_cell("## 现场数据 / The live room\n\n"
                              "点击按钮,从本机的练习数据库(`refundkit progress path` 显示位置)重新读取。  \n"
                              "*Click the button to re-read this machine's progress database (`refundkit progress path` shows where).*"),
-        widget_cell("dash.live_panel()"),
+        v4.new_code_cell(IGNORE + "dash.live_panel()"),
     ]
 
 
@@ -155,8 +148,8 @@ def targets():
     yield TRAINER / "workshop_dashboard.ipynb", dashboard_cells()
 
 
-def sources(nb) -> list[tuple[str, str, tuple]]:
-    return [(c.cell_type, "".join(c.source), tuple(c.metadata.get("tags", ()))) for c in nb.cells]
+def sources(nb) -> list[tuple[str, str]]:
+    return [(c.cell_type, "".join(c.source)) for c in nb.cells]
 
 
 def main(argv=None) -> int:
