@@ -23,7 +23,13 @@ sys.path.insert(0, str(REPO / "tools"))
 LEARNER = REPO / "notebooks" / "exercises"  # inside the trainees' Lab root
 TRAINER = REPO / "exercises" / "trainer"    # outside it: answers and the room's dashboard
 EXPORT_VIEW = 'tickets[["ticket", "product_name", "reason", "open", "action", "after_refund"]].head()'
-IGNORE = "# NBVAL_IGNORE_OUTPUT\n"  # a live widget: nothing to compare
+IGNORE = ["nbval-ignore-output"]  # a live widget: nothing to compare (a tag, off the learner's screen)
+
+
+def widget_cell(source):
+    import nbformat.v4 as v4
+
+    return v4.new_code_cell(source, metadata={"tags": IGNORE})
 
 
 def learner_cells(ex, questions):
@@ -32,12 +38,12 @@ def learner_cells(ex, questions):
     cells = [
         v4.new_markdown_cell(f"# {ex.title.zh}\n### {ex.title.en}\n\n"
                              f"{ex.intro.zh}  \n*{ex.intro.en}*\n\n"
-                             "**开始 / Start:** 菜单“运行 → 运行全部单元格”,然后在下面填写姓名(只填一次)。"
+                             "**开始 / Start:** 菜单“运行 → 运行所有单元格”,然后在下面填写姓名(只填一次)。"
                              "每道题选好答案后点“检查答案”;答错了可以再试。最后点“查看得分”。  \n"
                              "*Menu Run → Run All Cells, then type your name below (once). For each question, answer and "
                              "click Check; when it is wrong, try again. At the end click Show my score.*"),
         v4.new_code_cell(f'from refundkit.exercises import Exercise\n\nex = Exercise("{ex.id}")\nex.objectives()'),
-        v4.new_code_cell(IGNORE + "ex.start()"),
+        widget_cell("ex.start()"),
     ]
     if any(q.kind == "data" for q in questions):
         cells.append(v4.new_code_cell("df = ex.records()\ndf.head()"))
@@ -46,12 +52,12 @@ def learner_cells(ex, questions):
         cells.append(v4.new_code_cell(f"tickets = ex.export_tickets()\n{EXPORT_VIEW}"))
     for q in questions:
         short = q.id.split(".", 1)[1]
-        cells.append(v4.new_code_cell(IGNORE + f'ex.question("{short}")'))
+        cells.append(widget_cell(f'ex.question("{short}")'))
         if q.kind == "data":
             cells.append(v4.new_code_cell(""))  # the learner's own pandas
     cells += [
         v4.new_code_cell("ex.report()"),
-        v4.new_code_cell(IGNORE + "ex.score_panel()"),
+        widget_cell("ex.score_panel()"),
         v4.new_code_cell("ex.key_points()"),
     ]
     return cells
@@ -121,7 +127,7 @@ def dashboard_cells():
         v4.new_markdown_cell("## 现场数据 / The live room\n\n"
                              "点击按钮,从本机的练习数据库(`refundkit progress path` 显示位置)重新读取。  \n"
                              "*Click the button to re-read this machine's progress database (`refundkit progress path` shows where).*"),
-        v4.new_code_cell(IGNORE + "dash.live_panel()"),
+        widget_cell("dash.live_panel()"),
     ]
 
 
@@ -148,8 +154,8 @@ def targets():
     yield TRAINER / "workshop_dashboard.ipynb", dashboard_cells()
 
 
-def sources(nb) -> list[tuple[str, str]]:
-    return [(c.cell_type, "".join(c.source)) for c in nb.cells]
+def sources(nb) -> list[tuple[str, str, tuple]]:
+    return [(c.cell_type, "".join(c.source), tuple(c.metadata.get("tags", ()))) for c in nb.cells]
 
 
 def main(argv=None) -> int:
