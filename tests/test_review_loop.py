@@ -3,14 +3,20 @@
 A maintainer changes the SOP; `sop check` is the gate; `sop impact` lists the
 scenarios, exercise questions and lessons whose outcome moves; the suite fails
 in exactly those places; after the reviewer updates the expectations and runs
-`make refresh`, the suite passes again. Run twice: a changed handling window,
-and a removed caution (whose dangling references `sop check` reports first).
+`make refresh`, the suite passes again.
+
+One loop runs whole (a changed handling window), on a clone cut down to two
+lessons: the deadline lesson, which the change moves, and the order-status
+lesson, which decides cases too but must not move (nbval runs both). Every
+other notebook is executed once per test run, by nbval in the main suite;
+`tests/test_lessons_window.py` holds the window against all nine lessons. A
+removed caution goes through the gate and the reviewer's edits without
+re-executing lessons, except the one that cites it.
 
 Speed: the clone reuses this interpreter (PYTHONPATH points at the clone's
 src/, `make` is told the venv is up to date), and only the tests that hold
 reviewed outcomes run in the clone: the scenario review, the question review
 and nbval over the notebooks.
-"""
 from __future__ import annotations
 
 import json
@@ -24,7 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from refundkit.review.impact import notebooks
+from refundkit.review.impact import Context, lesson_rows, notebooks
+from refundkit.sop import load_sop, parse_sop
 
 REPO = Path(__file__).resolve().parent.parent
 VENV = Path(sys.prefix)
@@ -192,35 +199,24 @@ class Kit:
                 self.run("git", "checkout", "--", *others)
 
 
-@pytest.fixture
-def kit(tmp_path) -> Kit:
+# The clone's notebooks: one the window moves, one that decides cases and must not move.
+MOVES, STAYS = "notebooks/03_deadline.ipynb", "notebooks/04_order_status.ipynb"
+
+
+def clone(tmp_path: Path, keep: set[str] | None = None) -> Kit:
     dest = tmp_path / "kit"
     subprocess.run(["git", "clone", "-q", str(REPO), str(dest)], check=True, capture_output=True)
-    return Kit(dest, tmp_path)
+    kit = Kit(dest, tmp_path)
+    if keep is not None:  # a smaller notebook set, committed, so HEAD is the reviewed state
+        drop = [nb for nb in kit.notebooks() if nb not in keep]
+        kit.run("git", "rm", "-q", "--", *drop)
+        kit.run("git", "commit", "-qm", "a smaller notebook set")
+    return kit
 
 
-def review_loop(kit: Kit, report: dict) -> None:
-    """The suite fails exactly where the report says; after review and refresh it passes.
-
-    Every notebook runs under nbval here, so "nothing else" is checked for lessons too.
-    """
-    nbs = kit.notebooks()
-    failing = kit.suite(nbs)
-    listed = {kind: {row["id"] for row in report[kind]} for kind in ("scenarios", "questions", "lessons")}
-    assert failing == listed
-    kit.accept_scenarios(report)
-    if listed["questions"]:
-        kit.accept_questions(report)
-    if listed["lessons"]:
-        before = kit.run("git", "status", "--porcelain", "--", "*.ipynb").stdout
-        assert before == ""
-        kit.refresh()  # every notebook re-executed: the diff must show only the listed lessons
-        assert kit.changed_notebooks() == listed["lessons"]
-    again = kit.suite(sorted(listed["lessons"]))
-    assert again == {"scenarios": set(), "questions": set(), "lessons": set()}
-
-
-def test_changed_window_review_loop(kit):
+def test_changed_window_review_loop(tmp_path):
+    kit = clone(tmp_path, keep={MOVES, STAYS})
+    assert kit.notebooks() == [MOVES, STAYS]
     # A longer window (10 days): deadlines move, overdue requests are no longer approved by the system.
     kit.edit_sop(lambda t: t.replace("  handling_window:\n    days: 7\n", "  handling_window:\n    days: 10\n", 1))
     r = kit.rk("sop", "check")
@@ -232,10 +228,24 @@ def test_changed_window_review_loop(kit):
     report = kit.impact()
     assert report["scenarios"] and all(set(row["changes"]) >= {"deadline"} for row in report["scenarios"])
     assert all("answer" in row["changes"] for row in report["questions"])
-    review_loop(kit, report)
+    listed = {kind: {row["id"] for row in report[kind]} for kind in ("scenarios", "questions", "lessons")}
+    assert listed["lessons"] == {MOVES}
+    # The suite fails exactly where the report says: nbval over both lessons.
+    assert kit.suite([MOVES, STAYS]) == listed
+    # The reviewer accepts the new outcomes and refreshes the listed lessons; the suite passes.
+    kit.accept_scenarios(report)
+    if listed["questions"]:
+        kit.accept_questions(report)
+    assert kit.run("git", "status", "--porcelain", "--", "*.ipynb").stdout == ""
+    kit.refresh(sorted(listed["lessons"]))
+    assert kit.changed_notebooks() == listed["lessons"]
+    again = kit.suite(sorted(listed["lessons"]))
+    assert again == {"scenarios": set(), "questions": set(), "lessons": set()}
 
 
-def test_removed_caution_review_loop(kit):
+def test_removed_caution_review_loop(tmp_path, monkeypatch):
+    kit = clone(tmp_path)
+
     def drop_c6(text: str) -> str:
         start = text.index("  - id: C6\n")
         text = text[:start] + text[text.index("\n\n", start) + 1:]
@@ -249,24 +259,31 @@ def test_removed_caution_review_loop(kit):
     scen = yaml.safe_load((kit.root / "data" / "scenarios.yaml").read_text(encoding="utf-8"))["scenarios"]
     citing = {s["id"] for s in scen if "C6" in (s["expected"].get("cautions") or {})}
     assert citing and all(f"data/scenarios.yaml: {sid} expected.cautions: 'C6' is not an id" in dangling for sid in citing)
-    report = kit.impact()
+    out = kit.root / "impact.json"
+    r = kit.rk("sop", "impact", "HEAD", "sop/refund_sop.yaml", "--only", "scenarios", "--only", "questions",
+               "--format", "json", "-o", str(out), "--quiet")
+    assert r.returncode == 1, r.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
     assert {row["id"] for row in report["scenarios"]} == citing
     assert all(set(row["changes"]) == {"cautions"} for row in report["scenarios"])
-    listed = {kind: {row["id"] for row in report[kind]} for kind in ("scenarios", "questions", "lessons")}
-    # Every scenario and question review runs; of the notebooks only the listed ones (the window loop
-    # above already holds the report's lesson list against nbval over every notebook).
-    failing = kit.suite(sorted(listed["lessons"]))
-    assert failing == listed
-    # The reviewer removes the caution from the expectations and the questions' choices, then the gate passes.
+    listed = {kind: {row["id"] for row in report[kind]} for kind in ("scenarios", "questions")}
+    assert kit.suite([]) == {**listed, "lessons": set()}
+    # A lesson that cites the removed caution moves under the new SOP: impact lists it (only those run here;
+    # the window loop above holds impact's lesson list against nbval).
+    citing_lessons = set(re.findall(r"^((?:notebooks|exercises)/\S+\.ipynb): cell \d+: 'C6'", dangling, re.M))
+    assert citing_lessons
+    monkeypatch.setenv("PYTHONPATH", str(kit.root / "src"))  # the kernels run the clone's kit
+    old = parse_sop(kit.run("git", "show", "HEAD:sop/refund_sop.yaml").stdout)
+    rows, _ = lesson_rows(old, load_sop(kit.sop), Context(kit.root, kit.sop.resolve(), "HEAD"),
+                          paths=[kit.root / nb for nb in sorted(citing_lessons)])
+    assert {row.id for row in rows} == citing_lessons
+    # The reviewer removes the caution from the expectations and the questions' choices, and from the
+    # lessons that cite it; then the gate passes and so do the reviews.
     kit.accept_scenarios(report)
     if (kit.root / "exercises" / "questions.yaml").exists():
         kit.accept_questions(report, drop_choice="C6")
     edited = kit.drop_from_code(dangling, "C6")
-    assert edited <= listed["lessons"]  # a lesson citing the removed caution fails under the new SOP
+    assert edited == citing_lessons
     r = kit.rk("sop", "check")
     assert r.returncode == 0, r.stderr
-    if listed["lessons"]:
-        kit.refresh(sorted(listed["lessons"]))
-        assert kit.changed_notebooks() == listed["lessons"]
-    again = kit.suite(sorted(listed["lessons"]))
-    assert again == {"scenarios": set(), "questions": set(), "lessons": set()}
+    assert kit.suite([]) == {"scenarios": set(), "questions": set(), "lessons": set()}

@@ -7,6 +7,9 @@ outputs that the change moved should differ. To keep that diff quiet:
 - consecutive prints are joined into one output (how they were split depends on timing);
 - a widget's live view (model ids change every run) is not stored: it only
   exists with a running kernel, and nbval never checks it (NBVAL_IGNORE_OUTPUT).
+Beside each notebook it writes what the run read of the SOP (`.reads/NAME.json`,
+refundkit.review.reads), so `refundkit sop impact` re-executes only the notebooks a change
+can move. Notebooks run two at a time (REFRESH_JOBS to change).
 
     python tools/refresh_notebooks.py [NOTEBOOK_OR_DIR ...]   (default: notebooks/)
 """
@@ -16,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +32,9 @@ def kernel_dir() -> str:
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 # Record what the notebook reads of the SOP (only when REFUNDKIT_READS_OUT is set).
+                 "--IPKernelApp.exec_lines=['__import__(\"refundkit.review.reads\").review.reads.start()']"],
         "display_name": "Python 3 (ipykernel)", "language": "python"}))
     return str(root)
 
@@ -64,10 +70,18 @@ def refresh(path: Path) -> None:
     import nbformat
     from nbclient import NotebookClient
 
+    from refundkit.review import reads
+
     nb = nbformat.read(path, as_version=4)
+    record = reads.record_path(path)
+    record.unlink(missing_ok=True)  # a run that fails leaves no record: the notebook is always re-run
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}},
-                   store_widget_state=False).execute()
+                   store_widget_state=False).execute(env=dict(os.environ, **{reads.ENV: str(record)}))
     clean(nb)
+    if record.exists():  # what the record is about: this notebook's code
+        data = json.loads(record.read_text(encoding="utf-8"))
+        data["cells"] = reads.cells_digest(nb)
+        record.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     text = nbformat.writes(nb) + "\n"
     for bad in ("/work/", "/tmp/", "/root/", str(REPO)):
         if bad in text:
@@ -82,8 +96,9 @@ def main(argv: list[str]) -> int:
     paths = []
     for t in targets:
         paths += sorted(p for p in t.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) if t.is_dir() else [t]
-    for p in paths:
-        refresh(p)
+    jobs = int(os.environ.get("REFRESH_JOBS", "2"))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(refresh, paths))  # re-raises the first failure
     return 0
 
 

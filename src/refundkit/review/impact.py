@@ -6,11 +6,13 @@ Sources are pluggable (`SOURCES`: name -> function(old, new, ctx) -> (rows, chec
   cautions ...);
 - questions: the exercise answer key under both SOPs (refundkit.exercises.key),
   when the exercises package and exercises/questions.yaml are there;
-- lessons: every stored notebook (notebooks/, exercises/) re-executed under the
-  new SOP (REFUNDKIT_SOP), its checked cells' text outputs compared with the
-  stored ones - the outputs nbval will check, so the report names exactly the
-  lessons whose test will fail. When OLD is a git revision, the stored outputs of
-  that revision are the "before".
+- lessons: the stored notebooks (notebooks/, exercises/) that the change can move
+  re-executed under the new SOP (REFUNDKIT_SOP), two at a time, their checked cells'
+  text outputs compared with the stored ones - the outputs nbval will check, so the
+  report names exactly the lessons whose test will fail. When OLD is a git revision,
+  the stored outputs of that revision are the "before". Which notebooks a change can
+  move comes from what each read of the SOP when `make refresh` last ran it
+  (refundkit.review.reads); a notebook without a fresh record is always re-executed.
 """
 from __future__ import annotations
 
@@ -210,31 +212,40 @@ def _cell_diff(before: str, after: str) -> tuple[str, str]:
     return "\n".join(old), "\n".join(new)
 
 
-def lesson_rows(old: Sop, new: Sop, ctx: Context) -> tuple[list[Row], int] | str:
-    paths = notebooks(ctx.root)
+def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = None) -> tuple[list[Row], int] | str:
+    """Notebooks (default: every one under ctx.root) whose checked outputs the change moves."""
+    paths = notebooks(ctx.root) if paths is None else paths
     if not paths:
         return "no notebooks"
     try:
         import nbclient  # noqa: F401
     except ImportError:
         return "nbclient is not installed"
+    from .reads import why_rerun
+
+    stored_nbs = {p: _stored(p, ctx) for p in paths}
+    # A notebook that did not exist before has nothing to compare (nbval checks it); the others run
+    # unless their record shows the change cannot move them.
+    reasons = {p: why_rerun(p, ctx.root, stored_nbs[p], old, new) for p in paths if stored_nbs[p] is not None}
+    run = [p for p, why in reasons.items() if why is not None]
+    ctx.say(f"{len(run)} of {len(paths)} notebooks can move; re-executing them")
+    for p in run:
+        ctx.say(f"  {p.relative_to(ctx.root).as_posix()}: {reasons[p]}")
     saved = os.environ.get("REFUNDKIT_SOP")
     os.environ["REFUNDKIT_SOP"] = str(ctx.new_file)  # every kernel started below loads the new SOP
     done = [0]
 
     def one(path: Path) -> Row | None:
         rel = path.relative_to(ctx.root).as_posix()
-        stored = _stored(path, ctx)
-        if stored is None:
-            return None  # a notebook that did not exist before: nothing to compare, nbval checks it
+        stored = stored_nbs[path]
         try:
             fresh = _execute(path)
         except Exception as exc:  # noqa: BLE001 - a lesson that cannot run under the new SOP is a change
             done[0] += 1
-            ctx.say(f"[{done[0]}/{len(paths)}] {rel}: cannot run")
+            ctx.say(f"[{done[0]}/{len(run)}] {rel}: cannot run")
             return Row("lessons", rel, {"zh": rel, "en": rel}, (("error", "", f"{type(exc).__name__}: {exc}"),))
         done[0] += 1
-        ctx.say(f"[{done[0]}/{len(paths)}] {rel}")
+        ctx.say(f"[{done[0]}/{len(run)}] {rel}")
         before = [checked_text(c) for c in stored.get("cells", [])]
         after = [checked_text(c) for c in fresh.cells]
         fields = []
@@ -249,7 +260,7 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context) -> tuple[list[Row], int] | str
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-            rows = [r for r in pool.map(one, paths) if r is not None]
+            rows = [r for r in pool.map(one, run) if r is not None]
     finally:
         if saved is None:
             os.environ.pop("REFUNDKIT_SOP", None)
