@@ -17,6 +17,7 @@ Speed: the clone reuses this interpreter (PYTHONPATH points at the clone's
 src/, `make` is told the venv is up to date), and only the tests that hold
 reviewed outcomes run in the clone: the scenario review, the question review
 and nbval over the notebooks.
+"""
 from __future__ import annotations
 
 import json

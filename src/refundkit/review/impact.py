@@ -228,7 +228,7 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = Non
     # unless their record shows the change cannot move them.
     reasons = {p: why_rerun(p, ctx.root, stored_nbs[p], old, new) for p in paths if stored_nbs[p] is not None}
     run = [p for p, why in reasons.items() if why is not None]
-    ctx.say(f"{len(run)} of {len(paths)} notebooks can move; re-executing them")
+    ctx.say(f"lessons: {len(run)} of {len(paths)} notebooks can move; re-executing them")
     for p in run:
         ctx.say(f"  {p.relative_to(ctx.root).as_posix()}: {reasons[p]}")
     saved = os.environ.get("REFUNDKIT_SOP")
@@ -258,14 +258,8 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = Non
         title = _title(stored) or rel
         return Row("lessons", rel, {"zh": title, "en": title}, tuple(fields)) if fields else None
 
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-            rows = [r for r in pool.map(one, run) if r is not None]
-    finally:
-        if saved is None:
-            os.environ.pop("REFUNDKIT_SOP", None)
-        else:
-            os.environ["REFUNDKIT_SOP"] = saved
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        rows = [r for r in pool.map(one, run) if r is not None]
     return rows, len(paths)
 
 
@@ -303,16 +297,25 @@ def run_impact(old: Sop, new: Sop, new_src: SopText, old_rev: str | None = None,
             new_file = Path(tmp) / "new_sop.yaml"
             new_file.write_text(new_src.text, encoding="utf-8")
         ctx = Context(root or material_root(new_src), new_file.resolve(), old_rev, progress)
-        for kind in KINDS:
-            if only and kind not in only:
-                report.skipped[kind] = "not asked for"
-                continue
-            ctx.say(f"{kind} ...")
-            result = SOURCES[kind](old, new, ctx)
-            if isinstance(result, str):
-                report.skipped[kind] = result
-                continue
-            report.rows[kind], report.checked[kind] = result
+        wanted = [kind for kind in KINDS if not only or kind in only]
+        with ThreadPoolExecutor(max_workers=1) as background:
+            # The lessons' kernels run in their own processes: start them first, and check the
+            # scenarios and questions meanwhile.
+            results = {kind: background.submit(SOURCES[kind], old, new, ctx) for kind in wanted if kind == "lessons"}
+            for kind in wanted:
+                if kind not in results:
+                    ctx.say(f"{kind} ...")
+                    results[kind] = SOURCES[kind](old, new, ctx)
+            for kind in KINDS:
+                if kind not in wanted:
+                    report.skipped[kind] = "not asked for"
+                    continue
+                result = results[kind]
+                result = result.result() if hasattr(result, "result") else result
+                if isinstance(result, str):
+                    report.skipped[kind] = result
+                    continue
+                report.rows[kind], report.checked[kind] = result
     return report
 
 
