@@ -55,6 +55,18 @@ def work_unit(nodeid: str) -> str:
     return path
 
 
+# The longest units start first, so that no long one is left for the end of a run on one core
+# (seconds on a quiet 2-core machine); the rest keep their order, notebooks last to fill the gaps.
+LONG_FIRST = ("tests/browser", "tests/hub", "tests/test_review_loop.py", "tests/test_progress.py",
+              "tests/test_lessons_window.py", "tests/test_triage_agreement.py", "tests/test_engine.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {unit: i for i, unit in enumerate(LONG_FIRST)}
+    order = {id(item): n for n, item in enumerate(items)}
+    items.sort(key=lambda item: (rank.get(work_unit(item.nodeid), len(rank)), order[id(item)]))
+
+
 try:
     from xdist.scheduler import LoadFileScheduling
 except ImportError:  # plain pytest: nothing to schedule
@@ -62,6 +74,12 @@ except ImportError:  # plain pytest: nothing to schedule
 
 if LoadFileScheduling is not None:
     class FolderOrFileScheduling(LoadFileScheduling):
+        """--dist loadfile, a folder under tests/ as one unit, units in collection order (see LONG_FIRST)."""
+
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            config.option.loadscopereorder = False
+
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
 
@@ -70,7 +88,3 @@ if LoadFileScheduling is not None:
         if config.getvalue("dist") == "loadfile":
             return FolderOrFileScheduling(config, log)
         return None
-
-
-# A real PostgreSQL server on loopback for the store and hub tests (tests/postgres_server.py).
-from postgres_server import pg_server, pg_url  # noqa: E402,F401

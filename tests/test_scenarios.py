@@ -31,11 +31,6 @@ def test_bank_covers_every_action_rule_and_caution(sop, scenarios):
     assert blocking == {c.id for c in sop.cautions if c.blocks}
 
 
-def test_stories_are_bilingual(scenarios):
-    for s in scenarios:
-        assert s.title.zh and s.title.en and s.story.zh and s.story.en
-
-
 def test_a_broken_scenario_names_file_and_id(sop, tmp_path):
     bad = tmp_path / "sc.yaml"
     bad.write_text(

@@ -63,9 +63,52 @@ def summary(value: Any) -> str:
     return text if len(text) <= SHORT else "sha1:" + digest(text)
 
 
+# Banks built from the SOP (numbers in their texts are filled from its parameters): a read of one of
+# their texts is recorded under the bank's name, and looked up again by loading the bank under the SOP.
+BANKS = {"@scenarios": ("refundkit.scenarios", "load_scenarios"),
+         "@questions": ("refundkit.exercises.bank", "load_bank")}
+_banks: dict[tuple, Any] = {}
+
+
+def bank_of(name: str, sop) -> Any:
+    import importlib
+
+    key = (name, id(sop))
+    if key not in _banks:
+        module, func = BANKS[name]
+        load = getattr(importlib.import_module(module), func)
+        _banks[key] = (sop, load(sop) if name == "@scenarios" else load(sop=sop))  # keeps sop alive with its id
+    return _banks[key][1]
+
+
+def shape(node: Any) -> str:
+    """A bank's content other than its texts (those are recorded one by one when read)."""
+    import dataclasses
+
+    from pydantic import BaseModel
+
+    if isinstance(node, BaseModel):
+        return type(node).__name__
+    if isinstance(node, Path):
+        return repr(node.name)  # where the repository sits is not content
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return type(node).__name__ + "(" + ",".join(f"{f.name}={shape(getattr(node, f.name))}"
+                                                     for f in dataclasses.fields(node)) + ")"
+    if isinstance(node, (list, tuple)):
+        return "[" + ",".join(shape(v) for v in node) + "]"
+    if isinstance(node, dict):
+        return "{" + ",".join(f"{k!r}:{shape(v)}" for k, v in node.items()) + "}"
+    return repr(node)
+
+
 def lookup(sop, path: list) -> Any:
-    """The value at `path` (field names, list indices, dict keys) in an SOP model."""
+    """The value at `path` (field names, list indices, dict keys) in an SOP model, or in a bank built from it."""
     node = sop
+    if path and path[0] in BANKS:
+        node = bank_of(path[0], sop)
+        if len(path) == 1:
+            return "shape:" + digest(shape(node))
+        path = path[1:]
     for step in path:
         if isinstance(node, (list, tuple)):
             node = node[int(step)]
@@ -113,6 +156,34 @@ class _Recorder:
                     walk(v, where + (k,))
 
         walk(sop, ())
+
+    def register_bank(self, name: str, bank: Any) -> None:
+        """Texts of a bank by their path in it; the rest of the bank recorded whole (its shape)."""
+        import dataclasses
+
+        from pydantic import BaseModel
+
+        self.keep.append(bank)
+
+        def walk(node: Any, where: tuple) -> None:
+            if isinstance(node, BaseModel):
+                self.paths[id(node)] = where
+            elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+                for f in dataclasses.fields(node):
+                    walk(getattr(node, f.name), where + (f.name,))
+            elif isinstance(node, (list, tuple)):
+                for i, v in enumerate(node):
+                    walk(v, where + (i,))
+            elif isinstance(node, dict):
+                for k, v in node.items():
+                    walk(v, where + (k,))
+
+        walk(bank, (name,))
+        self.depth += 1
+        try:
+            self.sop[json.dumps([name])] = summary("shape:" + digest(shape(bank)))
+        finally:
+            self.depth -= 1
 
     def read(self, model, name: str | None, value: Any) -> None:
         where = self.paths.get(id(model))
@@ -262,6 +333,32 @@ def start() -> None:
 
     engine.decide = decide_recorded
     refundkit.decide = decide_recorded
+    # Imported after decide() is hooked: they bind it by name.
+    from .. import exercises, scenarios
+    from ..exercises import bank as bankmod
+
+    def bank_loader(name, load, default_path):
+        def loader(*args, **kw):
+            R.depth += 1
+            try:
+                bank = load(*args, **kw)
+            finally:
+                R.depth -= 1
+            given = kw.get("path") or (args[1] if name == "@scenarios" and len(args) > 1 else
+                                       args[0] if name == "@questions" and args else None)
+            sop_arg = kw.get("sop") or (args[0] if name == "@scenarios" and args else None)
+            if given is not None and Path(given).resolve() != Path(default_path).resolve():
+                R.opaque.append(f"{name} loaded from another file")
+            elif sop_arg is not None and id(sop_arg) not in R.sops:
+                R.opaque.append(f"{name} loaded with an SOP not loaded from the SOP file")
+            else:
+                R.register_bank(name, bank)
+            return bank
+        return loader
+
+    scenarios.load_scenarios = bank_loader("@scenarios", scenarios.load_scenarios, scenarios.DEFAULT_SCENARIOS_PATH)
+    bankmod.load_bank = exercises.load_bank = bank_loader("@questions", bankmod.load_bank, bankmod.DEFAULT_BANK_PATH)
+
     names = {f for f in engine.Decision.__dataclass_fields__} | {"to_check"}
 
     def decision_getattribute(self, name):
@@ -309,8 +406,8 @@ def _value(sop, key: str) -> str:
         if path and path[-1] == "*":
             return summary(lookup(sop, path[:-1]))
         return summary(lookup(sop, path))
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-        return "<missing>"
+    except Exception as exc:  # noqa: BLE001 - gone, or a bank that no longer loads: a change
+        return f"<{type(exc).__name__}>"
 
 
 def _decision_fields(d: dict, sop) -> dict[str, str]:
