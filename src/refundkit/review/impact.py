@@ -188,15 +188,17 @@ def _stored(nb_path: Path, ctx: Context) -> dict | None:
     return json.loads(nb_path.read_text(encoding="utf-8"))
 
 
-def _execute(path: Path) -> dict:
+def _execute(path: Path, sop_file: Path) -> dict:
+    """Run a notebook in a fresh kernel that loads `sop_file` as the SOP (REFUNDKIT_SOP)."""
     import subprocess
 
     import nbformat
     from nbclient import NotebookClient
 
     node = nbformat.read(path, as_version=4)
+    env = dict(os.environ, REFUNDKIT_SOP=str(sop_file))
     NotebookClient(node, timeout=300, kernel_name="python3", allow_errors=True, store_widget_state=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL)
+                   resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL, env=env)
     return node
 
 
@@ -231,15 +233,13 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = Non
     ctx.say(f"lessons: {len(run)} of {len(paths)} notebooks can move; re-executing them")
     for p in run:
         ctx.say(f"  {p.relative_to(ctx.root).as_posix()}: {reasons[p]}")
-    saved = os.environ.get("REFUNDKIT_SOP")
-    os.environ["REFUNDKIT_SOP"] = str(ctx.new_file)  # every kernel started below loads the new SOP
     done = [0]
 
     def one(path: Path) -> Row | None:
         rel = path.relative_to(ctx.root).as_posix()
         stored = stored_nbs[path]
         try:
-            fresh = _execute(path)
+            fresh = _execute(path, ctx.new_file)
         except Exception as exc:  # noqa: BLE001 - a lesson that cannot run under the new SOP is a change
             done[0] += 1
             ctx.say(f"[{done[0]}/{len(run)}] {rel}: cannot run")
