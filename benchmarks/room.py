@@ -217,6 +217,10 @@ async def run(args) -> None:
                     if vals:
                         print(f"  {what:8} p50 {pct(vals, 50):5.2f} s   p95 {pct(vals, 95):5.2f} s   max {max(vals):5.2f} s"
                               f"   (n={len(vals)})")
+                share = [o["drawn"] - o["ws"] for o in outs if "drawn" in o and "ws" in o]
+                if share:
+                    print(f"  kit      p50 {pct(share, 50):5.2f} s   p95 {pct(share, 95):5.2f} s   "
+                          "(drawn - ws: the kernel's part of the wait, beyond Voila's own scripts)")
                 print(f"  memory   {mem:.0f} MB: server and {len(ks)} kernels ({mem / max(len(ks), 1):.0f} MB each)")
                 for o in outs:  # leaving the page is what fires its kernel shutdown call, as closing a tab does
                     if "ctx" in o:
