@@ -88,3 +88,7 @@ if LoadFileScheduling is not None:
         if config.getvalue("dist") == "loadfile":
             return FolderOrFileScheduling(config, log)
         return None
+
+
+# A real PostgreSQL server on loopback for the store and hub tests (tests/postgres_server.py).
+from postgres_server import pg_server, pg_url  # noqa: E402,F401
