@@ -167,12 +167,16 @@ LAB_SETTINGS = {  # a test profile: every cell in the page (no windowing), no ne
 
 
 def launch_lab(tmp: Path) -> Server:
-    """JupyterLab on a scratch copy of the lessons (running a lesson must not rewrite the stored one)."""
+    """The trainees' JupyterLab as `make lab` serves it (root notebooks/, no terminal), on a scratch
+    copy of the kit's notebooks/ and exercises/ (running a lesson must not rewrite the stored one);
+    the trainer's material sits beside the root, as in the repository."""
     import json
     import shutil
 
-    root = tmp / "root"
-    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    kit = tmp / "kit"
+    for folder in ("notebooks", "exercises"):
+        shutil.copytree(REPO / folder, kit / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    root = kit / "notebooks"
     env = jupyter_env(tmp)
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     for name, value in LAB_SETTINGS.items():
@@ -181,7 +185,8 @@ def launch_lab(tmp: Path) -> Server:
         f.write_text(json.dumps(value))
     port = free_port()
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
+            f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False",
+            "--IdentityProvider.token=", "--ServerApp.password=",
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
         argv.append("--allow-root")

@@ -29,7 +29,7 @@ def test_lesson_runs_in_jupyterlab(page, lab_server):
     page.strict = False  # JupyterLab's own console noise is reported, the kit's errors still fail
     name = _lesson_with("RefundCalculator(")
     t0 = time.monotonic()
-    page.goto(f"{lab_server.base}/lab/tree/notebooks/{name}")
+    page.goto(f"{lab_server.base}/lab/tree/{name}")  # the trainees' Lab starts at notebooks/
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
     kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| 空闲"))
     kernel_idle.wait_for()  # the lesson's kernel has started and connected
