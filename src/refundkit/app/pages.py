@@ -109,7 +109,7 @@ class App(W.VBox):
             self.name.value, self.name.disabled = fixed, True
         self.learner = fixed
         self.name.observe(lambda ch: self._set_learner(ch["new"]), "value")
-        self.bar = W.HBox([self.title, W.HBox(list(self.nav.values())), self.lang, self.name],
+        self.bar = W.HBox([self.title, W.HBox(list(self.nav.values()), layout=W.Layout(flex_flow="row wrap", max_width="100%")), self.lang, self.name],
                           layout=W.Layout(align_items="center", justify_content="space-between",
                                           flex_flow="row wrap"))
         self.bar.add_class("rk-app-bar")

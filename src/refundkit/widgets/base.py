@@ -55,6 +55,8 @@ STYLE = """<style>
 .rk-widget .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
 .rk-widget .jupyter-button { max-width: 100%; white-space: normal; height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
 .rk-app .widget-dropdown, .rk-app .widget-text { max-width: 100%; }
+.rk-app-bar .widget-hbox { flex-wrap: wrap; max-width: 100%; gap: 0.2em 0; }
+.rk-app-bar .rk-app-go { max-width: 100%; white-space: normal; height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
 .rk-flowchart { max-width: 100%; overflow-x: auto; }
 .rk-flowchart svg.rk-flow { max-width: 100%; height: auto; }
 .rk-summary-table, .rk-breakdown { max-width: 100%; display: block; overflow-x: auto; }
