@@ -3,7 +3,7 @@
 Imports nothing of the kit: the SOP's numbers (window, due-soon band, time zone) and its
 wording (`ui.duration`) come in as arguments. The arithmetic is on integer nanoseconds since
 the epoch, so one case (`deadline`) and a frame of cases (`refundkit.table`) run the same
-functions: a window of 7 days is 7 × 24 hours of absolute time, also across a
+functions: a window of N days is N × 24 hours of absolute time, also across a
 daylight-saving change. Nothing here reads the system clock except `system_now`, which
 only the command line calls; lessons and tests pass a fixed training clock.
 """

@@ -1,6 +1,6 @@
 """Numbers in prose: `{window_days}` in a text is filled from the SOP's parameters.
 
-    fill("商家需要在{window_days}天内处理", placeholder_values(sop.parameters))   # -> "商家需要在7天内处理"
+    fill("商家需要在{window_days}天内处理", placeholder_values(sop.parameters))   # -> the sentence with the SOP's window_days in it
 
 The one fill function of the kit. The SOP loader fills the SOP's own texts,
 the scenario and question loaders fill theirs, with `placeholder_values()` of
