@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .placeholders import fill_tree, placeholder_values, unknown_in_tree
 from .safeyaml import YamlError, load as load_yaml, read_text as read_yaml_text
 from .errors import SopError
+from .money import to_money
 from .paths import KIT_ROOT, PACKAGE_ROOT  # noqa: F401 - PACKAGE_ROOT kept importable from here
 from .vocab import AMOUNT_FIELDS, DERIVED_FACTS, KNOWN_FACTS, LANGS
 
@@ -106,11 +107,8 @@ class AmountLimit(_Strict):
     @field_validator("max_yuan", mode="before")
     @classmethod
     def _yuan(cls, v: Any) -> Decimal:
-        try:
-            d = Decimal(str(v))
-        except InvalidOperation:
-            raise ValueError(f"expected an amount in yuan such as '1000000.00', got {v!r}") from None
-        if not d.is_finite() or d != d.quantize(Decimal("0.01")) or d >= Decimal("1e15"):
+        d = to_money(v, "max_yuan")  # the kit's one reading of an amount (MoneyError is a ValueError)
+        if d >= Decimal("1e15"):  # the table counts in int64 fen
             raise ValueError(f"expected whole fen below 1e15 yuan, got {v}")
         return d
 
