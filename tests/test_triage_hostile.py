@@ -46,7 +46,7 @@ ROWS = [
     (6, row(7.3e18, 售后状态="待买家退货"), "stored as a number (scientific notation"),
     (7, row(7.3e18, 售后状态="售后成功"), "stored as a number (scientific notation"),
     (8, row("7.3E+18"), "stored as a number (scientific notation"),
-    (9, row("7300000000000120000"), "looks rounded by Excel"),  # 15 digits kept, then zeros
+    (9, row(7300000000000120000.0), "stored as a number (scientific notation"),  # Excel rounded it: 15 digits, then zeros
     (10, row("7300000000000012350", **{"退商品金额（元）": ""}), "退商品金额（元）: empty, but the refund needs it"),
     (11, row("7300000000000012351", **{"退商品金额（元）": "FORMULA_NO_VALUE"}), "退商品金额（元）: a formula with no saved value"),
     (12, row("7300000000000012352", **{"退商品金额（元）": "FORMULA_WITH_VALUE"}), "open"),
@@ -55,6 +55,7 @@ ROWS = [
     (15, row("7300000000000012355", **{"退运费金额（元）": "99999999999999999999"}), "退运费金额（元）: above the SOP's limit"),
     (16, row("7300000000000012356", 售后状态="待平台确认", 用户售后说明=NOTE, 商品名称="=1+1"), "售后状态: unknown state"),
     (17, row("7300000000000012345", 用户售后说明=NOTE), "duplicate"),  # the same ticket as row 2, later: kept
+    (18, row("7300000000032580000"), "open"),  # a real id that ends in zeros, stored as text: an id like any other
 ]
 
 

@@ -60,6 +60,23 @@ def test_money_columns_sum_into_the_sop_components(sop):
                                                      "calculate, save, export again)"]
 
 
+def test_a_ticket_is_judged_by_how_it_was_stored_never_by_its_digits(sop):
+    """Text of digits is the id as exported, even ending in zeros (about 1 real id in 10,000);
+    a number, or text in scientific notation or with a decimal point, is refused."""
+    ids = ["7300000000032580000", "7300000000000000000", "7.3E+18", "7300000000000120000.0", 7.3e18, 7300000000032580000]
+    df = pd.DataFrame([row() for _ in ids])
+    df["售后单号"] = pd.Series(ids, dtype=object)
+    cf = to_cases(df, sop)
+    assert cf.cases["ticket"].tolist() == ["7300000000032580000", "7300000000000000000"]
+    reasons = cf.rejected["reject_reason"].tolist()
+    assert [r.split(";")[0] for r in reasons] == [
+        "售后单号: stored as a number (scientific notation such as 7.3E+18: digits lost)",
+        "售后单号: stored as a number with a decimal point, so digits may be lost",
+        "售后单号: stored as a number, so digits may be lost (Excel keeps 15)",
+        "售后单号: stored as a number, so digits may be lost (Excel keeps 15)"]
+    assert all("export the ticket numbers as text" in r for r in reasons)
+
+
 def test_unknowns_stay_unknown(sop):
     cf = to_cases(frame(row()), sop)
     c = cf.cases.iloc[0]

@@ -331,31 +331,42 @@ EXPORT_IDS_AS_TEXT = ("export the ticket numbers as text: download the export ag
 
 
 def ticket_problems(col: pd.Series) -> np.ndarray:
-    """Per row: "" for a ticket number exported as text (digits only), else what is wrong.
+    """Per row: "" for a ticket number exported as text (its digits), else what is wrong.
 
-    Excel keeps 15 significant digits of a number: a 19-digit ticket stored as a number shows as
-    7.3E+18 or 7300000000000001000, and six tickets may become one. Such ids are refused, never
-    used to merge rows. Checked once per distinct text.
+    The decision is by how the cell was stored, never by its digits: a text of digits is the id
+    as exported, whatever they are (a real id may end in zeros). A number is refused: Excel keeps
+    15 significant digits, so a 19-digit ticket stored as a number (7.3E+18) has lost digits and
+    six tickets may become one. Such ids are never used to merge rows. The .xlsx reader keeps a
+    number in an id column in its float form (7.3e+18, 7.30000000000012e+18), as does text in
+    scientific notation from a CSV: both are refused here. Checked once per distinct value.
     """
-    codes, uniques = pd.factorize(pd.Series(np.asarray(col, dtype=object)), use_na_sentinel=True)
-    empty = "empty (every row needs a ticket number)"
-    # The usual id (ASCII digits, not cut to 15) is decided inline; anything else by _ticket_reason.
-    reason = np.array([("" if type(x) is str and x.isascii() and x.isdigit() and (len(x) <= 15 or x[15:].strip("0"))
-                        else _ticket_reason(str(x).strip(), empty)) for x in uniques] + [empty], dtype=object)
+    arr = np.asarray(col, dtype=object)
+    try:  # the usual column, every cell a text of ASCII digits: one check over one joined text
+        joined = "".join(vals := arr.tolist())
+        if joined.isascii() and joined.isdigit() and all(vals):
+            return np.full(len(arr), "", dtype=object)
+    except TypeError:  # numbers or blanks among the texts
+        pass
+    codes, uniques = pd.factorize(pd.Series(arr, dtype=object), use_na_sentinel=True)
+    # The usual id (ASCII digits as text) is decided inline; anything else by _ticket_reason.
+    reason = np.array([("" if type(x) is str and x.isascii() and x.isdigit() else _ticket_reason(x))
+                       for x in uniques.tolist()] + [TICKET_EMPTY], dtype=object)
     return reason[np.where(codes < 0, len(uniques), codes)]
 
 
+TICKET_EMPTY = "empty (every row needs a ticket number)"
 _SCI = re.compile(r"[0-9.]+[eE][+-]?[0-9]+")
 _DEC = re.compile(r"[0-9]+\.[0-9]*")
 
 
-def _ticket_reason(t: str, empty: str) -> str:
-    if t.isascii() and t.isdigit():  # the usual case, decided without a regex
-        return "" if len(t) <= 15 or t[15:].strip("0") else (
-            "looks rounded by Excel (only 15 digits kept, the rest 0), so it may be another ticket's number; "
-            + EXPORT_IDS_AS_TEXT)
+def _ticket_reason(x) -> str:
+    if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)):
+        return f"stored as a number, so digits may be lost (Excel keeps 15); {EXPORT_IDS_AS_TEXT}"
+    t = str(x).strip()
+    if t.isascii() and t.isdigit():  # padded text of digits (an in-memory frame not yet trimmed)
+        return ""
     if not t:
-        return empty
+        return TICKET_EMPTY
     if _SCI.fullmatch(t):
         return f"stored as a number (scientific notation such as 7.3E+18: digits lost); {EXPORT_IDS_AS_TEXT}"
     if _DEC.fullmatch(t):
