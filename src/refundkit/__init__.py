@@ -11,15 +11,29 @@ Layers, each importing only those below it (tests/test_import_layers.py walks ev
   words   words (decisions, refunds, deadlines, rules as zh/en text)
   faces   widgets/ · exercises/ · triage/ · review/ · progress · app/ · lessons · flowchart · cli + commands/
 """
-from .cases import Case, CaseError, case_schema, parse_case, read_case_file
-from .engine import Decision, compute_refund, decide
-from .money import fen, fmt, to_money
-from .sop import DEFAULT_SOP_PATH, Sop, SopError, default_sop, load_sop
-from .words import explain
+import importlib
 
-__all__ = [
-    "Case", "CaseError", "case_schema", "parse_case", "read_case_file",
-    "Decision", "compute_refund", "decide", "explain",
-    "fen", "fmt", "to_money",
-    "DEFAULT_SOP_PATH", "Sop", "SopError", "default_sop", "load_sop",
-]
+# Where each name lives. Imported on first use, so a command that needs none of them (the
+# triage of a large .xlsx starts its read before pandas and pydantic load) starts quickly.
+_WHERE = {
+    "Case": "refundkit.cases", "CaseError": "refundkit.cases", "case_schema": "refundkit.cases",
+    "parse_case": "refundkit.cases", "read_case_file": "refundkit.cases",
+    "Decision": "refundkit.engine", "compute_refund": "refundkit.engine", "decide": "refundkit.engine",
+    "explain": "refundkit.words",
+    "fen": "refundkit.money", "fmt": "refundkit.money", "to_money": "refundkit.money",
+    "DEFAULT_SOP_PATH": "refundkit.sop", "Sop": "refundkit.sop", "SopError": "refundkit.sop",
+    "default_sop": "refundkit.sop", "load_sop": "refundkit.sop",
+}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'refundkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -10,8 +10,6 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UserError
-from ..clock import parse_time, system_now
-from ..sop import load_sop, sop_path
 
 
 def register(sub) -> None:
@@ -38,6 +36,8 @@ def register(sub) -> None:
 
 
 def _clock(args, export, sop) -> tuple[datetime, str]:
+    from ..clock import parse_time, system_now
+
     t = lambda k: sop.t(k, args.lang)  # noqa: E731
     if args.now:
         return parse_time(args.now, "--now"), ""
@@ -57,6 +57,8 @@ def run(args) -> int:
         from ..sheet_prefetch import prefetch
 
         prefetch(xlsx[0])  # one export: parse it on the other core while pandas and the SOP load
+    # Imported only now: pandas, numpy and pydantic take a good part of a second to load.
+    from ..sop import load_sop, sop_path
     from ..triage import TriageError, load_exports, load_mapping, triage
     from ..triage.report import (Progress, duplicates_table, frame_text, rejected_table, terminal_report,
                                   worklist_table, write_table)
