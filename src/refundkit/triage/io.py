@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import io as _io
 import os
-import re
-import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from ..xlsx_formulas import formulas_without_value  # noqa: F401 - used here, kept importable
 from .mapping import Mapping, TriageError, norm, ticket_problems
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv")
@@ -141,25 +140,14 @@ def read_csv(path: Path, wanted: set[str] | None) -> tuple[pd.DataFrame, str]:
 
 # -- xlsx -----------------------------------------------------------------------------------
 
-_TYPE = np.frompyfunc(type, 1, 1)
-
-
-def _cell_texts(values, as_number_text: bool = False) -> np.ndarray:
-    """Spreadsheet cells -> the text the backend wrote. Numbers keep their shortest form; a
-    number in an id column keeps its float form (7.3e+18), which no id check accepts.
-
-    A column of numbers only (the backend's amounts) stays a float array: `to_cases` reads it
-    exactly to the fen, with no text made for each cell.
-    """
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = values
-    kinds = _TYPE(arr) if len(arr) else arr
-    is_str = kinds == str
-    if not as_number_text and len(arr) and not is_str.any() and (kinds == float).all():
-        return arr.astype(np.float64)
-    other = np.flatnonzero(~is_str)
-    for i in other:  # numbers, times, blanks: usually a few columns, each converted once per cell
+def _other_cells(arr: np.ndarray, as_number_text: bool) -> np.ndarray:
+    """Cells that are not text -> the text the backend wrote, in place. Numbers keep their
+    shortest form; in an id column a number keeps its float form (7.3e+18), which no id check
+    accepts. Only the non-text cells are visited (usually none, or one column of amounts)."""
+    for i in range(len(arr)):
         v = arr[i]
+        if type(v) is str:
+            continue
         if v is None or v == "":
             arr[i] = ""
         elif isinstance(v, bool):
@@ -177,85 +165,66 @@ def _cell_texts(values, as_number_text: bool = False) -> np.ndarray:
     return arr
 
 
-def _first_sheet_xml(zf: zipfile.ZipFile) -> str | None:
-    try:
-        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        rid = re.search(r"<(?:\w+:)?sheet\b[^>]*\br:id=\"([^\"]+)\"", book).group(1)
-        target = re.search(rf"<Relationship\b[^>]*\bId=\"{re.escape(rid)}\"[^>]*\bTarget=\"([^\"]+)\"", rels)
-        if target is None:
-            target = re.search(rf"<Relationship\b[^>]*\bTarget=\"([^\"]+)\"[^>]*\bId=\"{re.escape(rid)}\"", rels)
-        t = target.group(1).lstrip("/")
-        return t if t.startswith("xl/") else "xl/" + t
-    except (KeyError, AttributeError):
-        return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in zf.namelist() else None
+def _cell_texts(values, as_number_text: bool = False) -> np.ndarray:
+    """Spreadsheet cells of one column -> text (object array), or float64 for a column of
+    numbers only (the backend's amounts: `to_cases` reads them exactly to the fen, with no text
+    made for each cell). The column's kind is found in one pass in C (pandas' infer_dtype)."""
+    arr = np.array(values, dtype=object) if not isinstance(values, np.ndarray) else values.astype(object)
+    if not len(arr):
+        return arr
+    kind = pd.api.types.infer_dtype(arr, skipna=False)
+    if kind == "string":
+        return arr
+    if kind in ("floating", "integer", "mixed-integer-float") and not as_number_text:
+        return arr.astype(np.float64)
+    return _other_cells(arr, as_number_text)
 
 
-_CELL_WITH_FORMULA = re.compile(rb"<c r=\"([A-Z]+)(\d+)\"[^>/]*>((?:(?!</c>).){0,4000}?)</c>", re.S)
+def _trim(arr: np.ndarray) -> np.ndarray:
+    """Text cells without their padding (str.strip returns the same object when there is none)."""
+    return np.array([v.strip() for v in arr.tolist()], dtype=object) if len(arr) else arr
 
 
-def formulas_without_value(path: Path) -> list[tuple[int, int]]:
-    """(sheet row, column index) of formula cells with no saved value in the first sheet.
-
-    Excel saves a formula's last value next to it; a file written by a script, or saved
-    without calculating, has none, and every reader sees an empty cell. Cheap when the sheet
-    has no formula at all (one search of the sheet's XML).
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            name = _first_sheet_xml(zf)
-            xml = zf.read(name) if name else b""
-    except (OSError, zipfile.BadZipFile, KeyError):
-        return []
-    if b"<f" not in xml:
-        return []
-    out = []
-    for m in _CELL_WITH_FORMULA.finditer(xml):
-        body = m.group(3)
-        if b"<f" not in body or re.search(rb"<v>[^<]+</v>", body):
-            continue
-        col = 0
-        for ch in m.group(1):
-            col = col * 26 + ch - 64
-        out.append((int(m.group(2)), col - 1))
-    return out
-
-
-def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], None] | None = None
-              ) -> tuple[pd.DataFrame, str]:
-    """The first sheet through python-calamine; every kept column as exported text."""
+def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], None] | None = None,
+              ids: set[str] = frozenset()) -> tuple[pd.DataFrame, str]:
+    """The first sheet through python-calamine; every kept column as exported text (`ids`:
+    normalised headers of id columns, where a number keeps its visible float form)."""
     from python_calamine import CalamineWorkbook
 
     from ..sheet_prefetch import take
 
     ready = take(path)  # parsed in the background while the command started, if it was asked to
-    wb, sheet = ready if ready else (CalamineWorkbook.from_path(str(path)), None)
+    wb, sheet, blanks = ready if ready else (CalamineWorkbook.from_path(str(path)), None, None)
     try:
         sheet = sheet or wb.get_sheet_by_index(0)
-        total = sheet.height
-        rows = []
-        it = sheet.iter_rows()
-        header = next(it, None)
-        if header is None or not any(str(h).strip() for h in header):
-            raise TriageError(f"{path}: the first sheet is empty (expected a header row of column names)")
-        for i, r in enumerate(it, start=1):
-            rows.append(r)
-            if tick and i % 5000 == 0:
-                tick(i, total)
+        rows = sheet.to_python()  # the sheet's data range, as iter_rows gives it; in one call
     finally:
         wb.close()
-    while rows and not any(v not in ("", None) for v in rows[-1]):  # trailing blank rows some spreadsheets keep
-        rows.pop()
+    if tick:
+        tick(len(rows), len(rows))
+    header = rows[0] if rows else None
+    if header is None or not any(str(h).strip() for h in header):
+        raise TriageError(f"{path}: the first sheet is empty (expected a header row of column names)")
+    end = len(rows)
+    while end > 1 and not any(v not in ("", None) for v in rows[end - 1]):  # trailing blank rows some spreadsheets keep
+        end -= 1
     names = [str(_cell_texts([h])[0]).strip() for h in header]
     width = len(names)
+    body = rows[1:end]
+    del rows
+    if any(len(r) != width for r in body):
+        body = [list(r[:width]) + [""] * (width - len(r)) for r in body]
     keep = [j for j, h in enumerate(names) if h and (not wanted or norm(h) in wanted)]
-    if rows and any(len(r) != width for r in rows):
-        rows = [list(r[:width]) + [""] * (width - len(r)) for r in rows]
-    columns = list(zip(*rows)) if rows else [()] * width
-    ticket_like = {norm(h) for h in ("售后单号", "订单号", "商品单号", "商品ID")}
-    data = {names[j]: _cell_texts(columns[j], as_number_text=norm(names[j]) in ticket_like) for j in keep}
-    df = pd.DataFrame(data) if data else pd.DataFrame(index=range(len(rows)))
-    blanks = formulas_without_value(path)
+    grid = np.array(body, dtype=object).reshape(len(body), width)  # one pass in C; columns are its slices
+    del body
+    data = {}
+    for j in keep:
+        col = _cell_texts(grid[:, j], as_number_text=norm(names[j]) in ids)
+        data[names[j]] = col if col.dtype.kind == "f" else _clean_text(col)
+    del grid
+    df = pd.DataFrame(data) if data else pd.DataFrame(index=range(end - 1))
+    if blanks is None:
+        blanks = formulas_without_value(path)
     if blanks:
         formula = np.full(len(df), "", dtype=object)
         for sheet_row, j in blanks:
@@ -268,55 +237,62 @@ def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], No
 
 # -- one file, cleaned ------------------------------------------------------------------------
 
+def _clean_text(obj: np.ndarray):
+    """One text column trimmed (exports pad cells: a leading tab keeps Excel from turning
+    ticket numbers into 7.3E+18); texts that repeat stored once (a categorical)."""
+    head = obj[:2000]
+    if len(obj) > 4000 and len(set(head.tolist())) > len(head) // 2:
+        # Mostly distinct (ids, times, names): trimmed as a list, no categories.
+        try:
+            return _trim(obj)
+        except AttributeError:  # blanks read as NaN among the texts
+            return pd.Series(obj, dtype=object).str.strip().fillna("").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(obj, use_na_sentinel=True)
+    stripped = [u.strip() if isinstance(u, str) else str(u).strip() for u in uniques]
+    blank = codes < 0
+    tail = [""] if blank.any() else []  # "" stands for a blank cell, only where there is one
+    remap, cats = pd.factorize(np.array(stripped + tail, dtype=object))
+    codes = remap[np.where(blank, len(uniques), codes)] if len(remap) else codes
+    if len(cats) <= max(64, len(obj) // 2):
+        return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
+    return np.asarray(cats, dtype=object)[codes]
+
+
 def _clean(df: pd.DataFrame) -> pd.DataFrame:
-    """Trim every text cell (exports pad cells: a leading tab keeps Excel from turning ticket
-    numbers into 7.3E+18) and store repeated texts once. Column operations, not cell loops."""
+    """Every text column trimmed, repeated texts stored once. Column operations, not cell loops."""
     out = {}
     for c in df.columns:
         col = df[c]
         if c.startswith("_") or col.dtype.kind == "f":
             out[c] = col
-            continue
-        obj = col.to_numpy(dtype=object)
-        head = obj[:2000]
-        if len(obj) > 4000 and len(set(head.tolist())) > len(head) // 2:
-            # Mostly distinct (ids, times, names): trim as a column, no categories.
-            out[c] = pd.Series(obj, dtype=object).str.strip().fillna("").to_numpy(dtype=object)
-            continue
-        codes, uniques = pd.factorize(col.astype(object), use_na_sentinel=True)
-        stripped = pd.Index(uniques, dtype=object).str.strip() if len(uniques) else pd.Index([], dtype=object)
-        blank = codes < 0
-        tail = [""] if blank.any() else []  # "" stands for a blank cell, only where there is one
-        remap, cats = pd.factorize(np.append(np.asarray(stripped, dtype=object), tail))
-        codes = remap[np.where(blank, len(uniques), codes)] if len(remap) else codes
-        if len(cats) <= max(64, len(col) // 2):
-            out[c] = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
         else:
-            out[c] = np.asarray(cats, dtype=object)[codes]
+            out[c] = _clean_text(col.to_numpy(dtype=object))
     return pd.DataFrame(out, index=df.index)
 
 
-def read_file(path: Path, wanted: set[str] | None = None, tick: Callable[[int, int], None] | None = None
-              ) -> tuple[pd.DataFrame, str]:
-    """One export file as text cells; (frame, format description)."""
+def read_file(path: Path, wanted: set[str] | None = None, tick: Callable[[int, int], None] | None = None,
+              ids: set[str] = frozenset()) -> tuple[pd.DataFrame, str]:
+    """One export file as text cells; (frame, format description). `ids`: see `id_columns`."""
     try:
         if path.suffix.lower() == ".csv":
             df, kind = read_csv(path, wanted)
         else:
-            df, kind = read_xlsx(path, wanted, tick)
+            df, kind = read_xlsx(path, wanted, tick, ids)
     except TriageError:
         raise
     except (OSError, ValueError, KeyError, IndexError, pd.errors.ParserError) as exc:
         raise TriageError(f"{path}: cannot be read as an export ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # noqa: BLE001 - a corrupt .xlsx raises zip/XML errors of many kinds
         raise TriageError(f"{path}: cannot be read as an .xlsx export ({type(exc).__name__}: {exc})") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return _clean(df), kind
+    if kind != "xlsx":  # the .xlsx reader trims and stores repeated texts once as it goes
+        df.columns = [str(c).strip() for c in df.columns]
+        df = _clean(df)
+    return df, kind
 
 
 def _read_one(args) -> tuple[pd.DataFrame, str]:
-    path, wanted = args
-    return read_file(path, wanted)
+    path, wanted, ids = args
+    return read_file(path, wanted, ids=ids)
 
 
 def export_time(path: Path, mapping: Mapping, tz) -> datetime | None:
@@ -333,6 +309,16 @@ def wanted_columns(mapping: Mapping) -> set[str]:
     """Normalised headers worth keeping: every mapped column (and alias) and the personal ones."""
     heads = {norm(h) for c in mapping.columns.values() for h in (c.column, *c.aliases)}
     return heads | {norm(h) for hs in mapping.personal.values() for h in hs}
+
+
+ID_FIELDS = ("ticket", "order_id", "item_id", "product_id")
+
+
+def id_columns(mapping: Mapping) -> set[str]:
+    """Normalised headers of the id columns: a number there keeps its float form (7.3e+18),
+    so it is refused as an id, never read as one."""
+    return {norm(h) for f in ID_FIELDS if f in mapping.columns
+            for h in (mapping.columns[f].column, *mapping.columns[f].aliases)}
 
 
 def _const(value: str, n: int) -> pd.Categorical:
@@ -374,7 +360,7 @@ def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Ma
     order = sorted(range(len(files)), key=lambda i: (times[i] is None, times[i] or datetime.min.replace(tzinfo=sop.tz), i))
     if any(t is None for t in times):
         order = list(range(len(files)))
-    wanted = wanted_columns(mapping)
+    wanted, ids = wanted_columns(mapping), id_columns(mapping)
     sizes = [max(1, files[i].stat().st_size) for i in order]
     total = sum(sizes)
     if workers is None:
@@ -385,7 +371,7 @@ def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Ma
         if progress:
             progress(files[order[0]].name, 0, total)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_read_one, (files[i], wanted)) for i in order]
+            futures = [pool.submit(_read_one, (files[i], wanted, ids)) for i in order]
             for k, fut in enumerate(futures):
                 results[k] = fut.result()
                 done += sizes[k]
@@ -402,7 +388,7 @@ def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Ma
                 share = min(1.0, rows / of) if of else 0.0
                 progress(f"{name} ({rows:,})" if not of else name, d + int(share * sz), total)
 
-            results[k] = read_file(f, wanted, tick if progress else None)
+            results[k] = read_file(f, wanted, tick if progress else None, ids)
             done += sizes[k]
     if progress:
         progress("", total, total)
@@ -425,7 +411,7 @@ def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Ma
     # make six tickets one. Rows with such ids are each rejected by `to_cases`, never merged.
     valid = ticket_problems(ticket) == ""
     dup = valid & ticket.duplicated(keep="last")
-    kept = valid & ticket.duplicated(keep=False) & ~dup
+    kept = valid & ticket.duplicated(keep=False) & ~dup if dup.any() else dup
     files_col = np.asarray(frame["_file"], dtype=object)
     rows_col = frame["_row"].to_numpy()
     keep_where = pd.DataFrame({"ticket": ticket[kept], "kept_file": files_col[kept.to_numpy()], "kept_row": rows_col[kept.to_numpy()]})
