@@ -69,3 +69,28 @@ def test_progress_export_goes_through_the_safe_writer(tmp_path, monkeypatch, cap
     for f in (tmp_path / "csv").iterdir():
         for r in csv.reader(io.StringIO(f.read_text(encoding="utf-8-sig"))):
             assert not any(v.startswith(RISKY) for v in r), (f.name, r)
+
+
+def test_csv_bytes_are_what_pandas_writes_for_every_kind_of_column(tmp_path):
+    """The writer joins rows itself (fast); a spreadsheet must read exactly what pandas' to_csv
+    (the csv module) would have written: quoting, blanks, numbers, money, categories."""
+    import numpy as np
+
+    texts = HOSTILE[:8] + ['say "hi", then go', "two\nlines", "cr\rhere", None, "逗号，全角"]
+    n = len(texts)
+    df = pd.DataFrame({
+        "=head, quoted": texts,
+        "cat": pd.Categorical(texts),
+        "float": [1.0, -72.0, np.nan, 0.1 + 0.2, 1e16, 3.5, -0.0, 1.25, 2.0, 7.5, 0.5, 9.0, 1e-7],
+        "int": np.arange(n), "bool": [True, False] * 6 + [True],
+        "Int64": pd.array([1, None] + list(range(n - 2)), dtype="Int64"),
+        "boolean": pd.array([True, None] + [False] * (n - 2), dtype="boolean"),
+        "money": [Decimal("12.50"), Decimal("-3.00"), None, Decimal("0.00")] + [Decimal(k) for k in range(n - 4)],
+        "mixed": [Decimal("1.10"), 2, 3.5, "=x", None, np.nan, pd.NA, "", "a", "b", "c", "d", "e"],
+        "str": pd.array(texts, dtype="str"),
+    })
+    ours = write_table(df, tmp_path / "ours.csv").read_bytes()
+    safe_frame(df).to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    assert ours == (tmp_path / "pandas.csv").read_bytes()
+    rows = list(csv.reader(io.StringIO(ours.decode("utf-8-sig"), newline="")))
+    assert len(rows) == n + 1 and rows[10][0] == "two\nlines" and rows[9][0] == 'say "hi", then go'
