@@ -27,14 +27,27 @@ def mask_frame(df: pd.DataFrame, mapping: Mapping, text_columns: tuple[str, ...]
 
 # -- the worklist -----------------------------------------------------------------------------
 
-def _yuan(fen) -> pd.Series:
-    """Fen -> exact Decimal yuan (12.50 stays 12.50 in CSV; a number in .xlsx); NA stays empty."""
+def _yuan(*columns) -> list[np.ndarray]:
+    """Fen -> exact Decimal yuan (12.50 stays 12.50 in CSV; a number in .xlsx); NA stays empty.
+
+    One Decimal per distinct amount over all the columns given (a shop has a few thousand
+    prices, and the refund, the export's refund and what was paid mostly agree), then taken
+    per row: one object array per column."""
     from decimal import Decimal
 
-    # One Decimal per distinct amount (a shop has a few thousand prices), then taken per row.
-    codes, uniques = pd.factorize(pd.Series(fen), use_na_sentinel=True)
-    table = np.array([Decimal(int(f)).scaleb(-2) for f in uniques] + [None], dtype=object)
-    return pd.Series(table[np.where(codes < 0, len(uniques), codes)], dtype=object)
+    both = pd.concat([pd.Series(c).astype("Int64").reset_index(drop=True) for c in columns], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    table = np.array([Decimal(f).scaleb(-2) for f in uniques.tolist()] + [None], dtype=object)
+    cells = table[np.where(codes < 0, len(uniques), codes)]
+    ends = np.cumsum([len(c) for c in columns])
+    return np.split(cells, ends[:-1])
+
+
+def _minutes(times: pd.Series) -> np.ndarray:
+    """Aware times as their wall-clock text, "2026-11-20 10:00" (a blank for none), in C."""
+    wall = times.dt.tz_localize(None).to_numpy().astype("datetime64[m]")
+    text = np.array([t.replace("T", " ") for t in np.datetime_as_string(wall).tolist()], dtype=object)
+    return np.where(np.isnat(wall), None, text)
 
 
 def amount_checks(decided: pd.DataFrame, sop: Sop, lang: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
@@ -47,8 +60,10 @@ def amount_checks(decided: pd.DataFrame, sop: Sop, lang: str) -> tuple[np.ndarra
     t = lambda k: sop.t(k, lang)  # noqa: E731
     txt = np.full(len(decided), "", dtype=object)
     txt = np.where(above, t("triage_check_above_paid"), txt)
-    disc = np.array([t("triage_check_discount").format(amount=fmt(_dec(d)))
-                     if d else "" for d in deducted], dtype=object)
+    # One text per distinct deduction, taken per row.
+    amounts, where = np.unique(deducted, return_inverse=True)
+    words = np.array([t("triage_check_discount").format(amount=fmt(_dec(d))) if d else "" for d in amounts.tolist()], dtype=object)
+    disc = words[where.reshape(-1)] if len(deducted) else words[:0]
     txt = np.where(in_cash, np.where(txt == "", disc, txt + "; " + disc), txt)
     return above, in_cash, pd.Series(txt, index=decided.index)
 
@@ -73,23 +88,25 @@ def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mappin
                      ("triage_type", "aftersale_type"), ("triage_state", "status")):
         if col in d.columns:
             out[t(key)] = d[col]
-    out[t("triage_requested")] = d["requested_at"].dt.strftime("%Y-%m-%d %H:%M")
+    out[t("triage_requested")] = _minutes(d["requested_at"])
     out[t("action")] = d["action"].map(actions)
     held = d["held_action"].map(lambda a: actions.get(a, "") if a else "")
     if held.astype(bool).any():
         out[t("held")] = held + d["blocked_by"].map(lambda b: f" ← {b}" if b else "")
     out[t("triage_rule")] = d["rule"]
     out[t("triage_todo")] = d["action"].map({a.id: a.todo(lang) for a in sop.actions})
-    out[t("deadline")] = d["due"].dt.strftime("%Y-%m-%d %H:%M")
+    out[t("deadline")] = _minutes(d["due"])
     out[t("triage_hours_left")] = d["hours_left"].round(1)
     urg = {u: t(u) for u in ("overdue", "due_soon", "on_time")}
     out[t("triage_urgency")] = d["urgency"].map(urg)
     out[t("overdue")] = np.where(d["overdue"], t("triage_yes"), "")
     out[t("triage_due_within").format(hours=sop.parameters.due_soon_hours)] = np.where(d["due_soon"], t("triage_yes"), "")
-    out[t("refund_amount")] = _yuan(d["refund_fen"]).to_numpy()
-    out[t("triage_export_refund")] = _yuan(d["export_refund_fen"]).to_numpy()
-    if d["paid_fen"].notna().any():
-        out[t("triage_paid")] = _yuan(d["paid_fen"]).to_numpy()
+    paid_known = d["paid_fen"].notna().any()
+    money = _yuan(d["refund_fen"], d["export_refund_fen"], *([d["paid_fen"]] if paid_known else []))
+    out[t("refund_amount")] = money[0]
+    out[t("triage_export_refund")] = money[1]
+    if paid_known:
+        out[t("triage_paid")] = money[2]
     out[t("triage_amount_checks")] = checks
     out[t("triage_to_check")] = d["to_check"].map(
         lambda s: "; ".join(f"{c} {cautions[c]}" for c in s.split(",") if c) if s else "")
