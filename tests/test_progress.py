@@ -179,7 +179,9 @@ def _wait(pid: int, timeout: float = 120) -> int:
 
 def test_twenty_learners_checking_at_once_all_land(target, tmp_path):
     per, go = 10, tmp_path / "go"
-    ProgressStore(target).count()  # schema in place: the writers race on records, not on the migration
+    first = ProgressStore(target)
+    first.count()  # schema in place: the writers race on records, not on the migration
+    first.close()  # no open SQLite connection may cross a fork (SQLite's rule)
 
     def writer(learner: str):
         def work():
@@ -230,6 +232,62 @@ def test_a_killed_writer_loses_nothing_committed_and_leaves_the_record_usable(ta
         assert sqlite3.connect(store.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.record(Attempt("李四", "ex01", "ex01.q01", "cancel_and_refund", True, "1.0.0", AT))
     assert store.count() == 21  # and writable again
+
+
+def test_every_process_sees_every_check_while_short_lived_readers_come_and_go(tmp_path):
+    """A room: a kernel keeps its store and writes, the trainer's server keeps one and reads, other
+    readers open and close. A reader closing must never delete the WAL the others still use (it
+    did when the kit read the file's header with a plain open/close, which drops this process's
+    SQLite locks): checks written after that went unseen by the trainer's page."""
+    db = tmp_path / "room.sqlite3"
+    flag = lambda name: tmp_path / name  # noqa: E731
+
+    def wait_for(name: str) -> None:
+        end = time.monotonic() + 60
+        while not flag(name).exists():
+            assert time.monotonic() < end, name
+            time.sleep(0.01)
+
+    def kernel():
+        store = ProgressStore(db)
+        for i in range(3):
+            store.record(Attempt("陈静", "ex01", "ex01.q01", "x", False, "1.0.0", AT))
+        flag("three").touch()
+        wait_for("more")
+        for i in range(2):
+            store.record(Attempt("黄磊", "ex01", "ex01.q01", "x", i == 1, "1.0.0", AT))
+        flag("five").touch()
+        wait_for("end")
+
+    def trainer():
+        store = ProgressStore(db)
+        while not flag("end").exists():
+            flag("trainer_sees.tmp").write_text(str(store.count()))
+            flag("trainer_sees.tmp").replace(flag("trainer_sees"))
+            time.sleep(0.05)
+
+    pids = [_fork(kernel)]
+    wait_for("three")
+    pids.append(_fork(trainer))
+    try:
+        for _ in range(5):  # readers that come and go (a test polling, a `progress` command)
+            once = ProgressStore(db)
+            assert once.count() == 3
+            once.close()
+            time.sleep(0.1)
+        flag("more").touch()
+        wait_for("five")
+        once = ProgressStore(db)
+        assert once.count() == 5, "a reader opened after the checks does not see them"
+        once.close()
+        end = time.monotonic() + 10
+        while flag("trainer_sees").read_text() != "5":
+            assert time.monotonic() < end, f"the trainer's page sees {flag('trainer_sees').read_text()} checks, not 5"
+            time.sleep(0.05)
+    finally:
+        flag("end").touch()
+        assert [_wait(pid) for pid in pids] == [0, 0]
+    assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 # -- forgetting a learner ------------------------------------------------------------------

@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,6 +149,14 @@ class ProgressStore:
     def __repr__(self) -> str:
         return f"ProgressStore({self.where!r})"
 
+    def close(self) -> None:
+        """Close the connections this store keeps (it reconnects when used again). Close before
+        forking: SQLite's connections must not cross into a child process."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+        self._ready = False
+
     # -- connections ---------------------------------------------------------------
     @property
     def engine(self) -> Engine:
@@ -176,7 +186,18 @@ class ProgressStore:
             # FULL, not the WAL-usual NORMAL: a check that returned is on disk even if the machine loses power.
             cur.execute("PRAGMA synchronous = FULL")
             cur.execute("PRAGMA secure_delete = ON")
-            mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # Opening a WAL record whose -shm file is being set up by another process can answer
+            # "database is locked" at once, without the busy timeout (many kernels opening the record
+            # in the same instant): wait for it as the busy timeout would.
+            end = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+            while True:
+                try:
+                    mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > end:
+                        raise
+                    time.sleep(0.02)
             cur.close()
             if str(mode).lower() != "wal":
                 raise ProgressError(f"{self.where}: could not switch to WAL mode (got {mode}); "
@@ -212,10 +233,11 @@ class ProgressStore:
             raise ProgressError(f"{p}: cannot open the progress database ({parent} is a file, not a folder)")
         if p.exists() and not os.access(p, os.R_OK | os.W_OK):
             raise ProgressError(f"{p}: cannot read and write this file (check its permissions)")
-        if p.exists() and p.stat().st_size:
-            with open(p, "rb") as f:
-                if f.read(16) != b"SQLite format 3\x00":
-                    raise ProgressError(f"{p}: not a usable progress database (not a SQLite file)")
+        # The file's first bytes are not read here: closing any descriptor of the file drops every
+        # POSIX lock this process holds on it, so another process's last connection would think
+        # itself alone and delete the WAL and -shm files still in use here (checks written after
+        # that went to a deleted WAL, unseen by the trainer's page). SQLite itself refuses a
+        # file that is not a database ("file is not a database", see _error).
 
     def _error(self, exc: Exception) -> ProgressError:
         """One line naming the record, from whatever the driver said."""
@@ -227,6 +249,8 @@ class ProgressStore:
             return ProgressError(f"{self.where}: cannot reach the progress database ({reason})")
         if isinstance(exc, OSError):
             return ProgressError(f"{self.where}: cannot open the progress database ({exc.strerror or reason})")
+        if "file is not a database" in reason:
+            return ProgressError(f"{self.where}: not a usable progress database (not a SQLite file)")
         return ProgressError(f"{self.where}: not a usable progress database ({reason})")
 
     def _connect(self) -> Connection:

@@ -155,6 +155,17 @@ def launch_voila(tmp: Path) -> Server:
     server = launch("voila", argv, env, port, "/refundkit/words.js", tmp)
     server.db = Path(env["REFUNDKIT_DB"])
     server.token = TRAINER_TOKEN
+    stores = []
+
+    def store():
+        """The test's one store on the app's record (kept open, as the trainer's page keeps its own)."""
+        from refundkit.progress import ProgressStore
+
+        if not stores:
+            stores.append(ProgressStore(server.db))
+        return stores[0]
+
+    server.store = store
     return server
 
 

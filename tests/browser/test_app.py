@@ -187,7 +187,6 @@ def test_exercise_right_and_wrong_recorded(page, app, sop):
     """A learner answers a question wrong, then right; both checks land in the progress database."""
     from refundkit.exercises import answer_key, default_bank
     from refundkit.exercises.key import choice_label
-    from refundkit.progress import ProgressStore
 
     bank = default_bank()
     ex = bank.exercises[0]
@@ -208,7 +207,7 @@ def test_exercise_right_and_wrong_recorded(page, app, sop):
         else:
             expect(box.locator(".rk-feedback .rk-msg-error").first).to_be_visible()
             app.shot("exercise_wrong_answer")
-    rows = [r for r in ProgressStore(app.server.db).rows() if r["learner"] == learner]
+    rows = [r for r in app.server.store().rows() if r["learner"] == learner]
     assert [(r["question"], r["answer"], r["correct"]) for r in rows] == [(q.id, wrong, False), (q.id, right, True)]
     assert {r["exercise"] for r in rows} == {ex.id} and {r["sop_version"] for r in rows} == {sop.version}
     app.no_cell_error()

@@ -29,6 +29,7 @@ REFRESH_S = 5
 _charts: dict[tuple, str] = {}
 _lock = threading.Lock()
 _sample: dict[str, Any] = {}
+_stores: dict[str, Any] = {}
 
 
 def _e(x: Any) -> str:
@@ -106,9 +107,14 @@ def view_html(dash, sample: bool = False, charts: bool = True) -> str:
 
 
 def _real_store():
-    from ..progress import ProgressStore
+    """The record, one store per server and target: its connection is kept between refreshes."""
+    from ..progress import ProgressStore, default_target
 
-    return ProgressStore()
+    target = default_target()
+    with _lock:
+        if str(target) not in _stores:
+            _stores[str(target)] = ProgressStore(target)
+        return _stores[str(target)]
 
 
 def _table(cls: str, heads: list[str], body: list[str]) -> str:
