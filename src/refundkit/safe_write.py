@@ -221,8 +221,14 @@ def _quote(texts: list[str]) -> list[str]:
     return ['"' + t.replace('"', '""') + '"' if ("," in t or '"' in t or "\r" in t or "\n" in t) else t for t in texts]
 
 
-def _csv_texts(col: pd.Series) -> list[str] | None:
-    """A column as the texts of its CSV cells, quoted, or None for a kind left to pandas (dates...).
+def _csv_ready(dtype) -> bool:
+    """A column kind `_csv_texts` writes as pandas would (others, dates say, go through pandas)."""
+    return (isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype)) or dtype == object
+            or getattr(dtype, "kind", "") in "iubf")
+
+
+def _csv_texts(col: pd.Series) -> list[str]:
+    """A column as the texts of its CSV cells, neutralised and quoted.
 
     Texts that repeat (categoricals) are formatted once; a column of texts with nothing risky
     is passed as it is (checked in one pass over one joined text)."""
@@ -230,38 +236,41 @@ def _csv_texts(col: pd.Series) -> list[str] | None:
     if isinstance(dtype, pd.CategoricalDtype):
         cats = _quote([_text(c) for c in dtype.categories.tolist()] + [""])
         return np.asarray(cats, dtype=object)[col.cat.codes.to_numpy()].tolist()
-    if dtype == object or isinstance(dtype, pd.StringDtype):
-        vals = col.to_numpy(dtype=object, na_value=None).tolist()
-        try:
-            if not _RISKY_START.search("\n" + "\n".join(vals)):
-                return _quote(vals)
-        except TypeError:  # not all texts: numbers, Decimals, blanks
-            pass
-        return _quote([_text(v) for v in vals])
-    if dtype.kind in "iubf":
+    if dtype.kind in "iubf" and not isinstance(dtype, pd.StringDtype):
         if col.hasnans:
             return [_text(v) for v in col.astype(object).tolist()]
         return list(map(repr if dtype.kind == "f" else str, col.tolist()))
-    return None
+    vals = col.to_numpy(dtype=object, na_value=None).tolist()
+    try:
+        if not _RISKY_START.search("\n" + "\n".join(vals)):
+            return _quote(vals)
+    except TypeError:  # not all texts: numbers, Decimals, blanks
+        pass
+    return _quote([_text(v) for v in vals])
+
+
+CSV_ROWS_AT_ONCE = 20_000  # rows turned into text at a time: a large worklist never sits in memory twice
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """CSV in UTF-8 with BOM, so that Excel on Chinese Windows reads it right.
 
     Rows end in CRLF: a field holding a lone CR or LF is then quoted (Excel reads it as one
-    cell). Each column is turned into its cells' texts at once (neutralised as `safe_frame`
-    does, quoted as the csv module does), then the rows are joined: the bytes pandas' to_csv
-    writes, several times faster. A frame with a column of another kind (dates, say), or of
-    one column, goes through pandas."""
+    cell). A block of rows at a time, each column is turned into its cells' texts at once
+    (neutralised as `safe_frame` does, quoted as the csv module does), then the rows are
+    joined: the bytes pandas' to_csv writes, several times faster. A frame with a column of
+    another kind (dates, say), or of one column, goes through pandas."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols = [_csv_texts(df.iloc[:, j]) for j in range(df.shape[1])] if df.shape[1] > 1 else [None]
-    if any(c is None for c in cols):
+    if df.shape[1] < 2 or not all(_csv_ready(t) for t in df.dtypes):
         safe_frame(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         return path
-    head = ",".join(_quote([neutralise(str(c)) for c in df.columns]))
-    body = "\r\n".join(map(",".join, zip(*cols)))
-    path.write_bytes(("\ufeff" + head + "\r\n" + body + ("\r\n" if len(df) else "")).encode("utf-8"))
+    with open(path, "wb") as f:
+        f.write(("\ufeff" + ",".join(_quote([neutralise(str(c)) for c in df.columns])) + "\r\n").encode("utf-8"))
+        for start in range(0, len(df), CSV_ROWS_AT_ONCE):
+            part = df.iloc[start: start + CSV_ROWS_AT_ONCE]
+            cols = [_csv_texts(part.iloc[:, j]) for j in range(part.shape[1])]
+            f.write(("\r\n".join(map(",".join, zip(*cols))) + "\r\n").encode("utf-8"))
     return path
 
 
