@@ -132,3 +132,25 @@ def test_progress_bar_draws_on_a_terminal():
     quiet = io.StringIO()
     Progress(stream=quiet)("x", 1, 2)  # not a terminal: nothing drawn
     assert quiet.getvalue() == ""
+
+
+def test_files_mapped_one_at_a_time_give_what_the_merged_export_gives(sop, tmp_path):
+    """`read_cases` (the command's path: each file mapped as it arrives) and `to_cases` over the
+    merged export agree row for row: cases in the same order, the same rejections and duplicates."""
+    from refundkit.triage import load_exports, load_mapping, read_cases, to_cases
+
+    mapping = load_mapping(sop)
+    for workers in (1, 2):
+        merged = load_exports([SAMPLE], sop, mapping, workers=workers)
+        want = to_cases(merged.frame, sop, mapping, sort_by_time=True)
+        got, export = read_cases([SAMPLE], sop, mapping, workers=workers)
+        assert export.rows_read == merged.rows_read and export.files == merged.files
+        pd.testing.assert_frame_equal(export.duplicates, merged.duplicates)
+        for part in ("cases", "finished"):
+            a, b = getattr(got, part), getattr(want, part).reset_index(drop=True)
+            assert sorted(a.columns) == sorted(b.columns)  # a column one file lacks comes last, blank there
+            for c in a.columns:
+                assert a[c].astype(object).fillna("").tolist() == b[c].astype(object).fillna("").tolist(), (part, c)
+        a, b = got.rejected, want.rejected
+        assert a[["_file", "_row", "reject_reason"]].astype(str).values.tolist() == \
+            b[["_file", "_row", "reject_reason"]].astype(str).values.tolist()

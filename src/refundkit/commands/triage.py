@@ -59,7 +59,7 @@ def run(args) -> int:
         prefetch(xlsx[0])  # one export: parse it on the other core while pandas and the SOP load
     # Imported only now: pandas, numpy and pydantic take a good part of a second to load.
     from ..sop import load_sop, sop_path
-    from ..triage import TriageError, load_exports, load_mapping, triage
+    from ..triage import TriageError, load_mapping, read_cases, triage_cases
     from ..triage.report import (Progress, duplicates_table, frame_text, rejected_table, terminal_report,
                                   worklist_table, write_table)
 
@@ -68,16 +68,16 @@ def run(args) -> int:
     progress = Progress()
     try:
         mapping = load_mapping(sop, args.mapping)
-        export = load_exports(args.exports, sop, mapping,
-                              progress=lambda name, i, n: progress(f"{t('triage_reading')} {name}", i, n),
-                              workers=args.workers)
+        # Each file is mapped to cases as it arrives, while the next ones are read: the cells of
+        # all the files never sit in memory together (a million rows, 20 files).
+        cases, export = read_cases(args.exports, sop, mapping,
+                                   progress=lambda name, i, n: progress(f"{t('triage_reading')} {name}", i, n),
+                                   workers=args.workers)
         now, note = _clock(args, export, sop)
         progress(t("triage_deciding"), 0, 1)
-        result = triage(export, sop, now, mapping)
+        result = triage_cases(cases, sop, now, export)
+        del cases
         progress(t("triage_deciding"), 1, 1)
-        # The cells as read are no longer needed (the cases keep what they use): free them
-        # before the worklist is built, which matters at a million rows.
-        export.frame = export.frame.iloc[0:0]
     except TriageError as exc:
         raise UserError(str(exc)) from None
     mask = not args.no_mask

@@ -62,6 +62,11 @@ def triage(source: Export | pd.DataFrame, sop: Sop, now: datetime, mapping: Mapp
     rows = source.frame if export else source
     mapping = mapping or load_mapping(sop)
     cf = to_cases(rows, sop, mapping, sort_by_time=True)  # most urgent first: oldest request first
+    return triage_cases(cf, sop, now, export)
+
+
+def triage_cases(cf: CaseFrame, sop: Sop, now: datetime, export: Export | None = None) -> Triage:
+    """Decide the open cases of a case frame (already most urgent first)."""
     dec = decide_frame(cf.cases, sop, now)
     decided = pd.concat([cf.cases, dec], axis=1)
     rejected = cf.rejected
@@ -74,6 +79,53 @@ def triage(source: Export | pd.DataFrame, sop: Sop, now: datetime, mapping: Mapp
         rejected = pd.concat([rejected, extra], ignore_index=True)
         decided = decided[~no_rule].reset_index(drop=True)
     return Triage(decided=decided, rejected=rejected, finished=cf.finished, now=now, export=export)
+
+
+def read_cases(paths, sop: Sop, mapping: Mapping | None = None, progress=None, workers: int | None = None
+               ) -> tuple[CaseFrame, Export]:
+    """Export files read and mapped to cases one file at a time, as each arrives from the reading
+    processes (so the mapping runs while the next files are read, and the cells of all the files
+    never sit in memory together). The same cases, rejections and duplicates as
+    `to_cases(load_exports(paths).frame, sort_by_time=True)`; the Export returned keeps no cells."""
+    from .io import duplicate_copies, plan, read_files, stack_frames
+    from .mapping import find_columns, ticket_problems
+
+    mapping = mapping or load_mapping(sop)
+    p = plan(paths, sop, mapping)
+    parts: list[CaseFrame] = []
+    info, tickets, valid, names, rows = [], [], [], [], []
+    for f, df, kind in read_files(p, mapping, progress, workers):
+        info.append((str(f), kind, len(df)))
+        ticket = np.asarray(df[find_columns(df, mapping, str(f))["ticket"]], dtype=object)
+        tickets.append(ticket)
+        valid.append(ticket_problems(ticket) == "")
+        names.append(np.full(len(df), f.name, dtype=object))
+        rows.append(df["_row"].to_numpy())
+        parts.append(to_cases(df, sop, mapping, where=str(f), sort_by_time=True))
+        del df, ticket
+    dup, duplicates = duplicate_copies(*(np.concatenate(a) if a else np.zeros(0, dtype=object)
+                                         for a in (tickets, valid, names, rows)))
+    rows_read = int(sum(len(t) for t in tickets))
+    del tickets, names, rows
+    start = np.cumsum([0] + [len(v) for v in valid])
+
+    def kept(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+        """A file's rows without the older copies of tickets found again later."""
+        older = dup[start[k]:start[k + 1]]
+        if not older.any() or not len(frame):
+            return frame
+        return frame[~older[frame["_row"].to_numpy() - 2]]
+
+    cases = stack_frames([kept(cf.cases, k) for k, cf in enumerate(parts)])
+    finished = stack_frames([kept(cf.finished, k) for k, cf in enumerate(parts)])
+    rejected = stack_frames([kept(cf.rejected, k) for k, cf in enumerate(parts)])
+    del parts
+    if len(cases):  # each file most urgent first; now all of them (stable: file order, then row order on ties)
+        req_ns = pd.DatetimeIndex(cases["requested_at"]).as_unit("ns").asi8
+        cases = cases.take(np.argsort(req_ns, kind="stable")).reset_index(drop=True)
+    export = Export(frame=pd.DataFrame(), files=info, duplicates=duplicates, rows_read=rows_read,
+                    exported_at=p.exported_at)
+    return CaseFrame(cases=cases, rejected=rejected, finished=finished), export
 
 
 def worklist(result: Triage, sop: Sop, lang: str = "zh", mask: bool = True) -> pd.DataFrame:
@@ -89,4 +141,4 @@ def summary(result: Triage, sop: Sop, lang: str = "zh") -> dict[str, pd.DataFram
 
 
 __all__ = ["Export", "CaseFrame", "Mapping", "Triage", "TriageError", "load_exports", "load_mapping", "to_cases",
-           "decide_frame", "cases_frame", "row_case", "triage", "worklist", "summary"]
+           "decide_frame", "cases_frame", "row_case", "read_cases", "triage", "triage_cases", "worklist", "summary"]

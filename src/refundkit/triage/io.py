@@ -325,19 +325,122 @@ def _const(value: str, n: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype=object))
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack files column by column; texts stored once per file stay stored once."""
+def stack_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of the same kind one under the other, column by column: categoricals stay
+    categoricals (their texts stored once), a column some files lack is blank there."""
     if len(frames) == 1:
-        return frames[0]
+        return frames[0].reset_index(drop=True)
+    if not frames:
+        return pd.DataFrame()
     cols = list(dict.fromkeys(c for f in frames for c in f.columns))
     out = {}
     for c in cols:
-        parts = [f[c] if c in f.columns else pd.Series(_const("", len(f)), index=f.index) for f in frames]
-        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            out[c] = union_categoricals([p.array for p in parts])
-        else:
-            out[c] = np.concatenate([np.asarray(p, dtype=object) for p in parts])
+        parts = [f[c].reset_index(drop=True) if c in f.columns else None for f in frames]
+        cat = all(x is None or isinstance(x.dtype, pd.CategoricalDtype) for x in parts)
+        blank = (lambda n: pd.Series(pd.Categorical([""] * n, categories=pd.Index([""], dtype=object)))) if cat else \
+            (lambda n: pd.Series([""] * n, dtype=object))
+        parts = [x if x is not None else blank(len(f)) for x, f in zip(parts, frames)]
+        if cat:
+            try:
+                out[c] = pd.Series(union_categoricals([x.array for x in parts]))
+                continue
+            except TypeError:  # categories of different kinds: stacked as values
+                parts = [x.astype(object) for x in parts]
+        out[c] = pd.concat(parts, ignore_index=True)
     return pd.DataFrame(out)
+
+
+@dataclass
+class Plan:
+    """The files to read, newest export last (so its copy of a ticket wins), and their sizes."""
+    files: list[Path]
+    times: list[datetime | None]
+    order: list[int]
+    sizes: list[int]
+
+    @property
+    def exported_at(self) -> datetime | None:
+        """The latest export time in the file names, if every file has one."""
+        stamped = [t for t in self.times if t is not None]
+        return max(stamped) if stamped and len(stamped) == len(self.times) else None
+
+
+def plan(paths: Iterable[str | Path] | str | Path, sop, mapping: Mapping) -> Plan:
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = expand_paths(paths)
+    times = [export_time(f, mapping, sop.tz) for f in files]
+    order = sorted(range(len(files)), key=lambda i: (times[i] is None, times[i] or datetime.min.replace(tzinfo=sop.tz), i))
+    if any(t is None for t in times):
+        order = list(range(len(files)))
+    return Plan(files, times, order, [max(1, files[i].stat().st_size) for i in order])
+
+
+def read_files(p: Plan, mapping: Mapping, progress: Callable[[str, int, int], None] | None = None,
+               workers: int | None = None):
+    """Each file of the plan, in its order, as (path, frame, format): the frame's text cells with
+    `_file` and `_row` (as the spreadsheet numbers it). A file missing a required column stops
+    here, naming the file. Files are read by `workers` processes at once (default: the cores,
+    when there is enough to read), and handed over in order as they arrive, so the caller can
+    work on one while the next are read."""
+    from .mapping import find_columns
+
+    wanted, ids = wanted_columns(mapping), id_columns(mapping)
+    total = sum(p.sizes)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, len(p.files)) if total >= PARALLEL_BYTES else 1
+
+    def ready(k: int, df: pd.DataFrame, kind: str):
+        f = p.files[p.order[k]]
+        find_columns(df, mapping, str(f))  # a missing column stops here, naming the file
+        df["_file"] = _const(f.name, len(df))
+        df["_row"] = np.arange(2, len(df) + 2)  # as the spreadsheet numbers it (header is row 1)
+        return f, df, kind
+
+    done = 0
+    if workers > 1 and len(p.order) > 1:
+        if progress:
+            progress(p.files[p.order[0]].name, 0, total)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_read_one, (p.files[i], wanted, ids)) for i in p.order]
+            for k, fut in enumerate(futures):
+                df, kind = fut.result()
+                futures[k] = None  # the frame is the caller's now: nothing else holds it
+                done += p.sizes[k]
+                if progress:
+                    progress(p.files[p.order[k]].name, done, total)
+                yield ready(k, df, kind)
+    else:
+        for k, i in enumerate(p.order):
+            f = p.files[i]
+            if progress:
+                progress(f.name, done, total)
+
+            def tick(rows: int, of: int, d=done, sz=p.sizes[k], name=f.name) -> None:
+                # Share of this file's bytes by rows read.
+                share = min(1.0, rows / of) if of else 0.0
+                progress(f"{name} ({rows:,})" if not of else name, d + int(share * sz), total)
+
+            df, kind = read_file(f, wanted, tick if progress else None, ids)
+            done += p.sizes[k]
+            yield ready(k, df, kind)
+    if progress:
+        progress("", total, total)
+
+
+def duplicate_copies(ticket: np.ndarray, valid: np.ndarray, files_col: np.ndarray, rows_col: np.ndarray
+                     ) -> tuple[np.ndarray, pd.DataFrame]:
+    """(mask of the rows that are an older copy of a ticket, the table of those copies: ticket,
+    _file, _row, kept_file, kept_row). Rows are in plan order, so the newest copy is kept.
+
+    Only a ticket number exported as text merges rows (`valid`): a number Excel rounded
+    (7.3E+18) could make six tickets one. Rows with such ids are each rejected, never merged."""
+    ticket = pd.Series(ticket, dtype=object)
+    dup = valid & ticket.duplicated(keep="last").to_numpy()
+    kept = valid & ticket.duplicated(keep=False).to_numpy() & ~dup if dup.any() else dup
+    keep_where = pd.DataFrame({"ticket": ticket[kept], "kept_file": files_col[kept], "kept_row": rows_col[kept]})
+    duplicates = pd.DataFrame({"ticket": ticket[dup], "_file": files_col[dup], "_row": rows_col[dup]})
+    return dup, duplicates.merge(keep_where, on="ticket", how="left").reset_index(drop=True)
 
 
 def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Mapping | None = None,
@@ -350,75 +453,19 @@ def load_exports(paths: Iterable[str | Path] | str | Path, sop=None, mapping: Ma
     from ..sop import default_sop
     from .mapping import find_columns, load_mapping
 
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
     sop = sop or default_sop()
     mapping = mapping or load_mapping(sop)
-    files = expand_paths(paths)
-    times = [export_time(f, mapping, sop.tz) for f in files]
-    # Newest export last, so its copy of a ticket wins.
-    order = sorted(range(len(files)), key=lambda i: (times[i] is None, times[i] or datetime.min.replace(tzinfo=sop.tz), i))
-    if any(t is None for t in times):
-        order = list(range(len(files)))
-    wanted, ids = wanted_columns(mapping), id_columns(mapping)
-    sizes = [max(1, files[i].stat().st_size) for i in order]
-    total = sum(sizes)
-    if workers is None:
-        workers = min(os.cpu_count() or 1, len(files)) if total >= PARALLEL_BYTES else 1
-    results: list[tuple[pd.DataFrame, str] | None] = [None] * len(order)
-    done = 0
-    if workers > 1 and len(order) > 1:
-        if progress:
-            progress(files[order[0]].name, 0, total)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_read_one, (files[i], wanted, ids)) for i in order]
-            for k, fut in enumerate(futures):
-                results[k] = fut.result()
-                done += sizes[k]
-                if progress:
-                    progress(files[order[k]].name, done, total)
-    else:
-        for k, i in enumerate(order):
-            f = files[i]
-            if progress:
-                progress(f.name, done, total)
-
-            def tick(rows: int, of: int, d=done, sz=sizes[k], name=f.name) -> None:
-                # Share of this file's bytes by rows read.
-                share = min(1.0, rows / of) if of else 0.0
-                progress(f"{name} ({rows:,})" if not of else name, d + int(share * sz), total)
-
-            results[k] = read_file(f, wanted, tick if progress else None, ids)
-            done += sizes[k]
-    if progress:
-        progress("", total, total)
+    p = plan(paths, sop, mapping)
     frames, info = [], []
-    for k, i in enumerate(order):
-        df, kind = results[k]
-        f = files[i]
-        find_columns(df, mapping, str(f))  # a missing column stops here, naming the file
-        df["_file"] = _const(f.name, len(df))
-        df["_row"] = np.arange(2, len(df) + 2)  # as the spreadsheet numbers it (header is row 1)
+    for f, df, kind in read_files(p, mapping, progress, workers):
         frames.append(df)
         info.append((str(f), kind, len(df)))
-    frame = _concat(frames)
+    frame = stack_frames(frames)
     if "_formula" in frame.columns:
         frame["_formula"] = pd.Series(frame["_formula"]).astype(object).fillna("").to_numpy()
+    ticket = np.asarray(frame[find_columns(frame, mapping, "export")["ticket"]], dtype=object)
+    dup, duplicates = duplicate_copies(ticket, ticket_problems(ticket) == "", np.asarray(frame["_file"], dtype=object),
+                                       frame["_row"].to_numpy())
     rows_read = len(frame)
-    ticket_col = find_columns(frame, mapping, "export")["ticket"]
-    ticket = pd.Series(np.asarray(frame[ticket_col], dtype=object), index=frame.index)
-    # Only a ticket number exported as text merges rows: a number Excel rounded (7.3E+18) could
-    # make six tickets one. Rows with such ids are each rejected by `to_cases`, never merged.
-    valid = ticket_problems(ticket) == ""
-    dup = valid & ticket.duplicated(keep="last")
-    kept = valid & ticket.duplicated(keep=False) & ~dup if dup.any() else dup
-    files_col = np.asarray(frame["_file"], dtype=object)
-    rows_col = frame["_row"].to_numpy()
-    keep_where = pd.DataFrame({"ticket": ticket[kept], "kept_file": files_col[kept.to_numpy()], "kept_row": rows_col[kept.to_numpy()]})
-    duplicates = pd.DataFrame({"ticket": ticket[dup], "_file": files_col[dup.to_numpy()], "_row": rows_col[dup.to_numpy()]})
-    duplicates = duplicates.merge(keep_where, on="ticket", how="left")
-    frame = frame[~dup.to_numpy()].reset_index(drop=True)
-    stamped = [t for t in times if t is not None]
-    exported_at = max(stamped) if stamped and len(stamped) == len(times) else None
-    return Export(frame=frame, files=info, duplicates=duplicates.reset_index(drop=True), rows_read=rows_read,
-                  exported_at=exported_at)
+    frame = frame[~dup].reset_index(drop=True)
+    return Export(frame=frame, files=info, duplicates=duplicates, rows_read=rows_read, exported_at=p.exported_at)
