@@ -212,11 +212,11 @@ def _text(v) -> str:
     return repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)
 
 
-def _quote(texts: list[str]) -> list[str]:
+def _quote(texts: list[str], joined: str | None = None) -> list[str]:
     """CSV quoting as the csv module's QUOTE_MINIMAL does it: a field holding a comma, a quote,
-    CR or LF is quoted (quotes doubled); the column is searched once, joined."""
-    joined = "".join(texts)
-    if not ("," in joined or '"' in joined or "\r" in joined or "\n" in joined):
+    CR or LF is quoted (quotes doubled). `joined`: the texts joined by LF, if already made."""
+    joined = "\n".join(texts) if joined is None else joined
+    if not ("," in joined or '"' in joined or "\r" in joined or joined.count("\n") > len(texts) - 1):
         return texts
     return ['"' + t.replace('"', '""') + '"' if ("," in t or '"' in t or "\r" in t or "\n" in t) else t for t in texts]
 
@@ -240,13 +240,14 @@ def _csv_texts(col: pd.Series) -> list[str]:
         if col.hasnans:
             return [_text(v) for v in col.astype(object).tolist()]
         return list(map(repr if dtype.kind == "f" else str, col.tolist()))
-    vals = col.to_numpy(dtype=object, na_value=None).tolist()
+    vals = col.to_numpy(dtype=object).tolist()
     try:
-        if not _RISKY_START.search("\n" + "\n".join(vals)):
-            return _quote(vals)
+        joined = "\n".join(vals)
     except TypeError:  # not all texts: numbers, Decimals, blanks
-        pass
-    return _quote([_text(v) for v in vals])
+        return _quote([_text(v) for v in vals])
+    if _RISKY_START.search("\n" + joined):
+        return _quote([_text(v) for v in vals])
+    return _quote(vals, joined)
 
 
 CSV_ROWS_AT_ONCE = 20_000  # rows turned into text at a time: a large worklist never sits in memory twice

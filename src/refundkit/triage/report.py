@@ -27,20 +27,19 @@ def mask_frame(df: pd.DataFrame, mapping: Mapping, text_columns: tuple[str, ...]
 
 # -- the worklist -----------------------------------------------------------------------------
 
-def _yuan(*columns) -> list[np.ndarray]:
+def _yuan(*columns) -> list[pd.Categorical]:
     """Fen -> exact Decimal yuan (12.50 stays 12.50 in CSV; a number in .xlsx); NA stays empty.
 
     One Decimal per distinct amount over all the columns given (a shop has a few thousand
-    prices, and the refund, the export's refund and what was paid mostly agree), then taken
-    per row: one object array per column."""
+    prices, and the refund, the export's refund and what was paid mostly agree): each column
+    a categorical of those Decimals, so a writer formats each amount once."""
     from decimal import Decimal
 
     both = pd.concat([pd.Series(c).astype("Int64").reset_index(drop=True) for c in columns], ignore_index=True)
     codes, uniques = pd.factorize(both, use_na_sentinel=True)
-    table = np.array([Decimal(f).scaleb(-2) for f in uniques.tolist()] + [None], dtype=object)
-    cells = table[np.where(codes < 0, len(uniques), codes)]
+    amounts = pd.Index(np.array([Decimal(f).scaleb(-2) for f in uniques.tolist()], dtype=object), dtype=object)
     ends = np.cumsum([len(c) for c in columns])
-    return np.split(cells, ends[:-1])
+    return [pd.Categorical.from_codes(part, categories=amounts) for part in np.split(codes, ends[:-1])]
 
 
 def _minutes(times: pd.Series) -> np.ndarray:
