@@ -139,16 +139,19 @@ def mask_columns(df: pd.DataFrame, personal: dict[str, list[str]], text_columns:
         col = df[h].astype(object)
         masked = mask_series(col, mask_text)
         if name_cols:
-            texts = col.to_numpy(dtype=object)
-            name_arrays = [df[c].to_numpy(dtype=object) for c in name_cols]
-            fixed = masked.to_numpy(dtype=object).copy()
-            for i, text in enumerate(texts.tolist()):  # plain lists: a row's own names inside its text
-                if not isinstance(text, str) or not text:
-                    continue
-                names = tuple(a[i] for a in name_arrays if isinstance(a[i], str) and len(a[i]) >= 2 and a[i] in text)
-                if names:
-                    fixed[i] = mask_text(text, names)
-            masked = pd.Series(fixed, index=col.index, name=col.name)
+            texts = col.to_numpy(dtype=object).tolist()
+            rows_names = list(zip(*(df[c].to_numpy(dtype=object).tolist() for c in name_cols)))
+            fixed = None
+            for i in [i for i, text in enumerate(texts) if text and isinstance(text, str)]:  # plain lists: fast
+                text = texts[i]
+                # A row's own names inside its text (the usual row has none: one test per name).
+                if any(isinstance(n, str) and len(n) >= 2 and n in text for n in rows_names[i]):
+                    if fixed is None:
+                        fixed = masked.to_numpy(dtype=object).copy()
+                    fixed[i] = mask_text(text, tuple(n for n in rows_names[i]
+                                                     if isinstance(n, str) and len(n) >= 2 and n in text))
+            if fixed is not None:
+                masked = pd.Series(fixed, index=col.index, name=col.name)
         out[h] = masked
     return out
 

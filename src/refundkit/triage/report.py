@@ -43,10 +43,19 @@ def _yuan(*columns) -> list[pd.Categorical]:
 
 
 def _minutes(times: pd.Series) -> np.ndarray:
-    """Aware times as their wall-clock text, "2026-11-20 10:00" (a blank for none), in C."""
+    """Aware times as their wall-clock text, "2026-11-20 10:00" (a blank for none): each distinct
+    minute formatted once (in C), then taken per row."""
     wall = times.dt.tz_localize(None).to_numpy().astype("datetime64[m]")
-    text = np.array([t.replace("T", " ") for t in np.datetime_as_string(wall).tolist()], dtype=object)
-    return np.where(np.isnat(wall), None, text)
+    codes, uniques = pd.factorize(wall.view(np.int64))
+    text = np.array([t.replace("T", " ") for t in np.datetime_as_string(uniques.view("datetime64[m]")).tolist()],
+                    dtype=object)
+    return np.where(np.isnat(wall), None, text[codes] if len(text) else np.full(len(wall), None, dtype=object))
+
+
+def _where(files, rows) -> np.ndarray:
+    """"file:row" for each row (file names are few: each stored once)."""
+    names = np.asarray(pd.Series(files).astype(str), dtype=object)
+    return names + ":" + np.asarray(rows).astype(str).astype(object) if len(names) else names
 
 
 def amount_checks(decided: pd.DataFrame, sop: Sop, lang: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
@@ -112,7 +121,7 @@ def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mappin
     if "reason_text" in d.columns:
         out[t("triage_reason")] = d["reason_text"]
     if "_file" in d.columns:
-        out[t("triage_source")] = d["_file"].astype(str) + ":" + d["_row"].astype(str)
+        out[t("triage_source")] = _where(d["_file"], d["_row"])
     personal = [h for hs in mapping.personal.values() for h in hs if h in d.columns]
     if personal:
         extra = mask_frame(d[personal].astype(object), mapping) if mask else d[personal]
