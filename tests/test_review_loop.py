@@ -10,8 +10,9 @@ lessons: the deadline lesson, which the change moves, and the order-status
 lesson, which decides cases too but must not move (nbval runs both). Every
 other notebook is executed once per test run, by nbval in the main suite;
 `tests/test_lessons_window.py` holds the window against all nine lessons. A
-removed caution goes through the gate and the reviewer's edits without
-re-executing lessons, except the one that cites it.
+removed caution goes through the gate and the reviewer's edits in this process
+(the commands through the CLI's `main`, the reviews through the same comparisons
+the suite makes), re-executing only the lessons that cite it.
 
 Speed: the clone reuses this interpreter (PYTHONPATH points at the clone's
 src/, `make` is told the venv is up to date), and only the tests that hold
@@ -84,12 +85,17 @@ class Kit:
         out = self.root / "impact.json"
         r = self.rk("sop", "impact", "HEAD", "sop/refund_sop.yaml", "--format", "json", "-o", str(out), "--quiet")
         assert r.returncode == 1, r.stderr
-        md = self.rk("sop", "impact", "HEAD", "sop/refund_sop.yaml", "--format", "md", "--only", "scenarios",
-                     "--only", "questions", "--quiet")
         report = json.loads(out.read_text(encoding="utf-8"))
+        # The same report for people (markdown), made in this process: it lists every changed item.
+        from refundkit.cli import main
+
+        md_file = self.root / "impact.md"
+        assert main(["sop", "impact", "HEAD", str(self.sop), "--format", "md", "--only", "scenarios",
+                     "--only", "questions", "--quiet", "-o", str(md_file)]) == 1
+        md = md_file.read_text(encoding="utf-8")
         for kind in ("scenarios", "questions"):
             for row in report[kind]:
-                assert f"**{row['id']}**" in md.stdout
+                assert f"**{row['id']}**" in md
         return report
 
     def notebooks(self) -> list[str]:
@@ -244,8 +250,34 @@ def test_changed_window_review_loop(tmp_path):
     assert again == {"scenarios": set(), "questions": set(), "lessons": set()}
 
 
-def test_removed_caution_review_loop(tmp_path, monkeypatch):
+def reviews(kit: Kit) -> dict[str, set[str]]:
+    """What the scenario and question reviews of the suite fail on, run in this process on the clone's files
+    (the same comparisons as tests/test_scenarios.py and tests/test_exercises_key.py)."""
+    from test_exercises_key import _keyed, _reviewed
+
+    from refundkit.exercises.bank import load_bank
+    from refundkit.scenarios import check, load_scenarios
+
+    sop = load_sop(kit.sop)
+    scen = load_scenarios(sop, kit.root / "data" / "scenarios.yaml")
+    bank = load_bank(kit.root / "exercises" / "questions.yaml", kit.root / "data" / "scenarios.yaml", sop=sop)
+    return {"scenarios": {s.id for s in scen if check(s, sop)},
+            "questions": {q.id for q in bank.questions if _keyed(q, sop) != _reviewed(q)}}
+
+
+def test_removed_caution_review_loop(tmp_path, monkeypatch, capsys):
+    """The gate, impact and the reviewer's edits for a removed caution, in this process (the window loop
+    above runs the commands and the suite as separate processes; here the new part is the dangling ids)."""
+    from refundkit.cli import main
+
     kit = clone(tmp_path)
+    monkeypatch.chdir(kit.root)
+    monkeypatch.setenv("REFUNDKIT_DB", str(tmp_path / "progress.sqlite"))
+    monkeypatch.delenv("REFUNDKIT_SOP", raising=False)
+
+    def rk(*args: str) -> tuple[int, str]:
+        rc = main(list(args))
+        return rc, capsys.readouterr().err
 
     def drop_c6(text: str) -> str:
         start = text.index("  - id: C6\n")
@@ -254,21 +286,20 @@ def test_removed_caution_review_loop(tmp_path, monkeypatch):
 
     kit.edit_sop(drop_c6)
     kit.bump(V1, "- 删除注意事项C6。/ Caution C6 removed.")
-    r = kit.rk("sop", "check")
-    assert r.returncode == 1
-    dangling = r.stderr
+    rc, dangling = rk("sop", "check", str(kit.sop))
+    assert rc == 1
     scen = yaml.safe_load((kit.root / "data" / "scenarios.yaml").read_text(encoding="utf-8"))["scenarios"]
     citing = {s["id"] for s in scen if "C6" in (s["expected"].get("cautions") or {})}
     assert citing and all(f"data/scenarios.yaml: {sid} expected.cautions: 'C6' is not an id" in dangling for sid in citing)
     out = kit.root / "impact.json"
-    r = kit.rk("sop", "impact", "HEAD", "sop/refund_sop.yaml", "--only", "scenarios", "--only", "questions",
+    rc, _ = rk("sop", "impact", "HEAD", str(kit.sop), "--only", "scenarios", "--only", "questions",
                "--format", "json", "-o", str(out), "--quiet")
-    assert r.returncode == 1, r.stderr
+    assert rc == 1
     report = json.loads(out.read_text(encoding="utf-8"))
     assert {row["id"] for row in report["scenarios"]} == citing
     assert all(set(row["changes"]) == {"cautions"} for row in report["scenarios"])
     listed = {kind: {row["id"] for row in report[kind]} for kind in ("scenarios", "questions")}
-    assert kit.suite([]) == {**listed, "lessons": set()}
+    assert reviews(kit) == listed
     # A lesson that cites the removed caution moves under the new SOP: impact lists it (only those run here;
     # the window loop above holds impact's lesson list against nbval).
     citing_lessons = set(re.findall(r"^((?:notebooks|exercises)/\S+\.ipynb): cell \d+: 'C6'", dangling, re.M))
@@ -281,10 +312,9 @@ def test_removed_caution_review_loop(tmp_path, monkeypatch):
     # The reviewer removes the caution from the expectations and the questions' choices, and from the
     # lessons that cite it; then the gate passes and so do the reviews.
     kit.accept_scenarios(report)
-    if (kit.root / "exercises" / "questions.yaml").exists():
-        kit.accept_questions(report, drop_choice="C6")
+    kit.accept_questions(report, drop_choice="C6")
     edited = kit.drop_from_code(dangling, "C6")
     assert edited == citing_lessons
-    r = kit.rk("sop", "check")
-    assert r.returncode == 0, r.stderr
-    assert kit.suite([]) == {"scenarios": set(), "questions": set(), "lessons": set()}
+    rc, err = rk("sop", "check", str(kit.sop))
+    assert rc == 0, err
+    assert reviews(kit) == {"scenarios": set(), "questions": set()}
