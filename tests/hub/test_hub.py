@@ -1,13 +1,12 @@
 """Logins for a room: two trainees log in over HTTP, their servers open the app, they answer through the
-page, and both records land in PostgreSQL under their login names; a client without a login gets no app
-and cannot write; the trainer logs in and lands on the trainer page."""
+page, and both records land in PostgreSQL under their login names, while the trainer logs in and lands on the
+trainer's view of them; a client without a login gets no app and cannot write."""
 from __future__ import annotations
 
 import re
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import quote
 
 from playwright.sync_api import expect
 
@@ -31,7 +30,7 @@ def _login(browser, hub, name: str, password: str):
     return page
 
 
-def test_two_trainees_answer_and_their_records_land_under_their_login_names(hub, browser, sop):
+def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_trainer_sees_them(hub, browser, sop):
     bank = default_bank()
     ex = bank.exercises[0]
     q = next(q for q in bank.questions_of(ex.id) if q.form == "choice")
@@ -40,6 +39,8 @@ def test_two_trainees_answer_and_their_records_land_under_their_login_names(hub,
     trainees = {"wangfang": [wrong, right], "林晓雨": [right]}
 
     started = {name: (time.monotonic(), _login(browser, hub, name, PASSWORD)) for name in trainees}
+    # The trainer logs in meanwhile (the servers start side by side, as in a room).
+    trainer = _login(browser, hub, "trainer", hub.trainer_password)
     for name, (t0, page) in started.items():
         # The server opens the trainee app directly: no JupyterLab, no code.
         page.wait_for_url(re.compile(r"/user/[^/]+/voila/render/start\.ipynb"), timeout=WAIT_MS)
@@ -47,7 +48,8 @@ def test_two_trainees_answer_and_their_records_land_under_their_login_names(hub,
         print(f"{name}: login to app {time.monotonic() - t0:.1f} s (hub start {hub.start_s:.1f} s)")
     for name, answers in trainees.items():
         page = started[name][1]
-        page.goto(f"{hub.base}/user/{quote(name)}/voila/render/exercise.ipynb?id={ex.id}")
+        # To the exercise from the start page, in the same page and kernel (the app's parts are one page).
+        page.locator(f".rk-go-{ex.id}").click()
         expect(page.locator(".rk-app-title")).to_contain_text(ex.title("zh"), timeout=WAIT_MS)
         # The recorded learner is the login name, shown and not editable.
         expect(page.locator(".rk-name input")).to_have_value(name)
@@ -65,6 +67,22 @@ def test_two_trainees_answer_and_their_records_land_under_their_login_names(hub,
     got = {name: [(r["question"], r["answer"], r["correct"]) for r in rows if r["learner"] == name] for name in trainees}
     assert got == {"wangfang": [(q.id, wrong, False), (q.id, right, True)], "林晓雨": [(q.id, right, True)]}
     assert {r["learner"] for r in rows} == set(trainees)
+
+    # The trainer lands on the trainer's view of the same PostgreSQL record: both trainees, under their
+    # login names (names no sample learner has, so the sample class cannot pass for them).
+    page = trainer
+    page.wait_for_url(re.compile(r"/user/trainer/voila/render/"), timeout=WAIT_MS)
+    refresh, first = page.locator(".rk-refresh"), page.get_by_text("wangfang")
+    expect(refresh.or_(first).first).to_be_visible(timeout=WAIT_MS)
+    if refresh.count():  # a page that re-reads the record on a click
+        refresh.first.click()
+    expect(first.first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("林晓雨").first).to_be_visible()
+    first.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "hub_trainer.png"))
+    # The trainer is the hub's admin: the admin page lists the trainees who logged in.
+    page.goto(hub.base + "/hub/admin")
+    expect(page.get_by_text("wangfang").first).to_be_visible(timeout=30_000)
 
 
 def _print_memory() -> None:
@@ -115,22 +133,3 @@ def test_a_client_without_a_login_gets_no_app_and_cannot_write(hub, browser, sop
     expect(page.locator(".alert-danger, .login_error, #login_error").first).to_be_visible(timeout=30_000)
     assert "/hub/login" in page.url
     assert store.count() == before and "intruder" not in store.learners()
-
-
-def test_the_trainer_logs_in_and_sees_the_trainees_records(hub, browser):
-    page = _login(browser, hub, "trainer", hub.trainer_password)
-    page.wait_for_url(re.compile(r"/user/trainer/voila/render/"), timeout=WAIT_MS)
-    # The trainer page reads the same PostgreSQL record: both trainees, under their login names.
-    # (Names no sample learner has, so the sample class cannot pass for them.)
-    refresh, first = page.locator(".rk-refresh"), page.get_by_text("wangfang")
-    expect(refresh.or_(first).first).to_be_visible(timeout=WAIT_MS)
-    if refresh.count():  # a page that re-reads the record on a click
-        refresh.first.click()
-    expect(first.first).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("林晓雨").first).to_be_visible()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    first.first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "hub_trainer.png"))
-    # The trainer is the hub's admin: the admin page lists the trainees who logged in.
-    page.goto(hub.base + "/hub/admin")
-    expect(page.get_by_text("wangfang").first).to_be_visible(timeout=30_000)

@@ -12,8 +12,11 @@ PREFIX = "REFUNDKIT_HUB_"
 TRAINEE_URL = "/voila/render/start.ipynb"
 TRAINER_DIR = REPO_ROOT / "exercises" / "trainer"
 TRAINER_URL = "/voila/render/workshop_dashboard.ipynb"
-# Trainee servers serve the app and nothing else a learner could wander into.
+# Trainee servers serve the app and nothing else a learner could wander into: Voila is their only server
+# extension (no JupyterLab, language servers or terminals), which also makes each start lighter.
 SERVER_ARGS = ("--ServerApp.terminals_enabled=False", "--VoilaConfiguration.template=refundkit",
+               "--ServerApp.jpserver_extensions={'voila.server_extension': True, 'jupyterlab': False, "
+               "'jupyter_lsp': False, 'notebook_shim': False, 'jupyter_server_terminals': False}",
                "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
                "--VoilaExecutor.iopub_timeout=120")
 
