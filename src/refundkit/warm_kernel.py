@@ -1,0 +1,305 @@
+"""Kernels that start warm: forked from one process that has already imported what pages and lessons use.
+
+A Jupyter kernel is a new Python process that imports IPython, ipykernel, numpy, pandas,
+pydantic, ipywidgets, matplotlib... again each time: about a second of CPU before its first cell,
+and its own copy of them in memory. Here one process (the "zygote") imports them once and forks
+a kernel for each request: the kernel starts at once and shares those modules' memory with the
+others (copy on write).
+
+    python -m refundkit.warm_kernel serve SOCKET [--owner PID]   # the zygote
+    python -m refundkit.warm_kernel -f CONNECTION_FILE            # a kernel (a kernel spec's argv)
+
+The kernel command asks the zygote at $REFUNDKIT_WARM_KERNELS for a kernel and stays as its
+stand-in for the kernel manager: it passes on the signals it gets (interrupt, terminate) and exits
+with the kernel's exit code; the kernel exits if its stand-in is killed. Without a zygote (variable
+unset, socket gone, another interpreter, another PYTHONPATH) it becomes an ordinary ipykernel
+(exec), so it is never worse than a plain kernel.
+
+The kit itself is never imported by the zygote: each kernel imports it fresh under its own
+environment (REFUNDKIT_SOP, REFUNDKIT_DB, the PYTHONPATH of a clone under review...).
+Bottom layer: imports nothing of the kit (the package's __init__ is lazy, so this stays light).
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+
+ENV = "REFUNDKIT_WARM_KERNELS"
+INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
+# Imported once by the zygote (third-party only; a missing one is skipped). Not ipywidgets, pyplot nor
+# the inline backend: importing them hooks them into the running kernel (the widgets' comm targets, the
+# figure display), so each kernel imports them itself. What a module decides at import from where it
+# runs is set again in the kernel (`_as_in_a_kernel`).
+PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "jupyter_client.session",
+           "numpy", "pandas", "pydantic", "yaml", "sqlalchemy", "sqlalchemy.pool", "tornado.web",
+           "matplotlib", "matplotlib.figure", "matplotlib.font_manager", "matplotlib.backends.backend_agg")
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+_LEN = struct.Struct("!I")
+
+
+# -- the kernel command ---------------------------------------------------------------------
+
+def _plain(argv: list[str]) -> None:
+    """Become an ordinary ipykernel (this process's place, pid and all)."""
+    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+
+
+def launch(argv: list[str]) -> int:
+    path = os.environ.get(ENV)
+    if not path:
+        _plain(argv)
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    request = json.dumps({"argv": argv, "env": env, "cwd": os.getcwd(), "parent": os.getpid(),
+                          "exe": sys.executable}).encode()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+        socket.send_fds(sock, [_LEN.pack(len(request)) + request], [0, 1, 2])
+        reader = sock.makefile("r", encoding="utf-8")
+        first = reader.readline().split()
+    except OSError:
+        first = []
+    if len(first) != 2 or first[0] != "pid":
+        sock.close()
+        _plain(argv)  # refused (another interpreter or path) or no zygote: a plain kernel
+    pid = int(first[1])
+
+    def forward(signum, _frame):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in FORWARDED:
+        signal.signal(sig, forward)
+    while True:
+        try:
+            line = reader.readline()
+            break
+        except InterruptedError:  # a forwarded signal woke the read
+            continue
+    parts = line.split()
+    if len(parts) == 2 and parts[0] == "exit":
+        code = int(parts[1])
+        return 128 - code if code < 0 else code
+    try:  # the zygote went away: the kernel must not outlive its stand-in's answer
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return 1
+
+
+# -- the zygote ----------------------------------------------------------------------------
+
+def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 16, 3)
+    if len(data) < _LEN.size:
+        raise OSError("short request")
+    size = _LEN.unpack_from(data)[0]
+    body = data[_LEN.size:]
+    while len(body) < size:
+        more = conn.recv(size - len(body))
+        if not more:
+            raise OSError("short request")
+        body += more
+    return json.loads(body), list(fds)
+
+
+def _child(req: dict, fds: list[int], parent_cwd_on_path: bool) -> None:
+    """In the forked kernel: take the stand-in's stdio, environment and folder, then run ipykernel."""
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    os.setsid()  # its own session: the zygote's owner stopping the zygote does not stop kernels
+    os.environ.clear()
+    os.environ.update(req["env"])
+    os.chdir(req["cwd"])
+    if parent_cwd_on_path:  # as ipykernel_launcher does: no current folder on the path while loading
+        del sys.path[0]
+    _as_in_a_kernel()
+    _watch(int(req["parent"]))
+    # The class read JPY_PARENT_PID when the zygote imported it: say it here. With it the kernel is quiet
+    # about Ctrl-C on its stdout and exits if the zygote (its parent process now) goes away.
+    argv = [*req["argv"], f"--IPKernelApp.parent_handle={int(req['parent'])}"]
+    sys.argv = ["ipykernel_launcher", *argv]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=argv)
+
+
+def _as_in_a_kernel() -> None:
+    """Settings the preloaded modules chose for a process that was not a kernel, as a kernel gets them."""
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None:  # read from MPLBACKEND at import; ipykernel sets the inline one when unset
+        mpl.rcParams["backend"] = os.environ.get("MPLBACKEND") or INLINE
+    if "pandas" in sys.modules:  # pandas fits tables to a terminal's width, but shows 20 columns in a kernel
+        from pandas._config import config as cf
+
+        opt = cf._registered_options.get("display.max_columns")
+        if opt is not None:
+            cf._registered_options["display.max_columns"] = opt._replace(defval=20)
+        cf.set_option("display.max_columns", 20)
+
+
+def _watch(pid: int) -> None:
+    """The kernel goes when its stand-in goes (killed with no chance to pass a signal on)."""
+    import threading
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return
+
+    def wait() -> None:
+        select.select([pidfd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=wait, name="stand-in watch", daemon=True).start()
+
+
+def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
+    os.environ.setdefault("MPLBACKEND", INLINE)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # no BLAS threads in a process that forks
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing or broken optional module only makes kernels less warm
+            pass
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the preloaded objects stay shared: no collection in a kernel touches their pages
+    cwd_on_path = bool(sys.path) and sys.path[0] in ("", os.getcwd())
+    pythonpath = os.environ.get("PYTHONPATH", "")
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    listener.bind(path)
+    os.chmod(path, 0o600)  # only this user's kernel managers may ask
+    listener.listen(64)
+    wake_r, wake_w = socket.socketpair()
+    wake_r.setblocking(False)
+    wake_w.setblocking(False)
+    signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    waiting: dict[int, socket.socket] = {}
+    import time
+
+    last = time.monotonic()
+    try:
+        while True:
+            ready, _, _ = select.select([listener, wake_r], [], [], 1.0)
+            if wake_r in ready:
+                try:
+                    while wake_r.recv(512):
+                        pass
+                except BlockingIOError:
+                    pass
+            while waiting:
+                try:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                conn = waiting.pop(pid, None)
+                if conn is not None:
+                    try:
+                        conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                    except OSError:
+                        pass
+                    conn.close()
+                last = time.monotonic()
+            if listener in ready:
+                conn, _ = listener.accept()
+                try:
+                    req, fds = _read_request(conn)
+                except (OSError, ValueError):
+                    conn.close()
+                    continue
+                if req.get("exe") != sys.executable or req.get("env", {}).get("PYTHONPATH", "") != pythonpath:
+                    conn.sendall(b"no other-interpreter-or-path\n")
+                    conn.close()
+                    for fd in fds:
+                        os.close(fd)
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    code = 1
+                    try:
+                        signal.set_wakeup_fd(-1)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                        for s in (listener, wake_r, wake_w, *waiting.values()):
+                            s.close()
+                        conn.close()
+                        _child(req, fds, cwd_on_path)
+                        code = 0
+                    except SystemExit as exc:
+                        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                    except BaseException:  # noqa: BLE001 - said on the kernel's stderr, then exit
+                        import traceback
+
+                        traceback.print_exc()
+                    finally:
+                        try:
+                            sys.stdout.flush()
+                            sys.stderr.flush()
+                        finally:
+                            os._exit(code)
+                for fd in fds:
+                    os.close(fd)
+                waiting[pid] = conn
+                conn.sendall(f"pid {pid}\n".encode())
+                last = time.monotonic()
+            if owner is not None and not _alive(owner):
+                break
+            if not waiting and time.monotonic() - last > idle_s:
+                break
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        import argparse
+
+        p = argparse.ArgumentParser(prog="python -m refundkit.warm_kernel serve")
+        p.add_argument("socket")
+        p.add_argument("--owner", type=int, help="stop when this process is gone")
+        p.add_argument("--idle", type=float, default=3600, help="stop after this many seconds without a kernel")
+        a = p.parse_args(argv[1:])
+        serve(a.socket, a.owner, a.idle)
+        return 0
+    return launch(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

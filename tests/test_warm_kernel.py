@@ -1,0 +1,131 @@
+"""Warm kernels (refundkit.warm_kernel): a kernel forked from the zygote behaves as a plain ipykernel.
+
+Each test starts its own zygote on a socket in tmp_path and kernels through jupyter_client with the
+warm launcher as the kernel command, as nbval (and Voila) start them.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpec
+
+from refundkit.warm_kernel import ENV
+
+WARM = [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"]
+
+
+@pytest.fixture(scope="module")
+def zygote_proc(tmp_path_factory):
+    sock = tmp_path_factory.mktemp("warm") / "k.sock"
+    proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", str(sock),
+                             "--owner", str(os.getpid())])
+    end = time.monotonic() + 60
+    while not sock.exists() and time.monotonic() < end:
+        time.sleep(0.02)
+    assert sock.exists(), "the zygote did not start"
+    yield proc, sock
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def zygote(zygote_proc, monkeypatch):
+    proc, sock = zygote_proc
+    monkeypatch.setenv(ENV, str(sock))
+    return proc
+
+
+def start(cwd, env: dict[str, str] | None = None):
+    km = KernelManager()
+    km._kernel_spec = KernelSpec(argv=WARM, language="python", display_name="warm")
+    km.start_kernel(cwd=str(cwd), env={**os.environ, **(env or {})})
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    return km, kc
+
+
+def run(kc, code: str, timeout: float = 60) -> tuple[str, dict]:
+    out: list[str] = []
+    reply = kc.execute_interactive(code, timeout=timeout,
+                                   output_hook=lambda m: out.append(m["content"].get("text", "")))
+    return "".join(out), reply["content"]
+
+
+def stop(km, kc) -> None:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def test_a_warm_kernel_is_forked_and_runs_as_a_plain_one(zygote, tmp_path):
+    km, kc = start(tmp_path, {"REFUNDKIT_SOP": str(tmp_path / "x.yaml"), "MPLBACKEND": ""})
+    try:
+        out, reply = run(kc, "import os, sys, pandas, matplotlib\n"
+                             "print(os.getppid(), os.getcwd(), os.environ['REFUNDKIT_SOP'])\n"
+                             "print(pandas.get_option('display.max_columns'), matplotlib.get_backend())\n"
+                             "print(sys.path[0] != os.getcwd() or sys.path[0] == '')")
+        assert reply["status"] == "ok", reply
+        ppid, cwd, sop, max_cols, backend, path_ok = out.split()
+        assert int(ppid) == zygote.pid  # forked, not a new interpreter
+        assert cwd == str(tmp_path) and sop == str(tmp_path / "x.yaml")  # the kernel's own folder and environment
+        assert max_cols == "20" and backend == "module://matplotlib_inline.backend_inline"  # as in a plain kernel
+        assert path_ok == "True"
+        # A figure is shown inline; widgets open their comms (they are imported in the kernel itself).
+        out, reply = run(kc, "import matplotlib.pyplot as plt, ipywidgets as w\nplt.plot([1, 2]); plt.show()\n"
+                             "s = w.IntSlider(); print(s.comm is not None)")
+        assert reply["status"] == "ok" and out.strip() == "True"
+        # An interrupt reaches the kernel through its stand-in.
+        kc.execute("import time; time.sleep(30)")
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=20)["content"]
+        assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
+        assert time.monotonic() - t0 < 10
+    finally:
+        stop(km, kc)
+
+
+def test_the_kernel_goes_with_its_stand_in(zygote, tmp_path):
+    km, kc = start(tmp_path)
+    out, _ = run(kc, "import os; print(os.getpid())")
+    pid = int(out)
+    kc.stop_channels()
+    km.provisioner.process.kill()  # the stand-in killed: no chance to pass anything on
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the forked kernel outlived its stand-in")
+    km.cleanup_resources()
+
+
+def test_another_pythonpath_gets_a_plain_kernel(zygote, tmp_path):
+    """A clone under review runs its own code: the zygote's modules are not it."""
+    km, kc = start(tmp_path, {"PYTHONPATH": str(tmp_path)})
+    try:
+        out, reply = run(kc, "import os; print(os.getppid())")
+        assert reply["status"] == "ok" and int(out) != zygote.pid
+    finally:
+        stop(km, kc)
+
+
+def test_without_a_zygote_the_launcher_is_a_plain_kernel(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV, str(tmp_path / "nobody-listens.sock"))
+    km, kc = start(tmp_path)
+    try:
+        out, reply = run(kc, "import os; print(os.getpid())")
+        assert reply["status"] == "ok" and int(out) == km.provisioner.process.pid  # the launcher became it
+    finally:
+        stop(km, kc)
