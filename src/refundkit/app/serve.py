@@ -186,10 +186,32 @@ def make_server_class():
     return RoomVoila
 
 
+def warm_kernels(folder: Path) -> None:
+    """Start the zygote the room's kernels fork from (refundkit.warm_kernel): each kernel then starts
+    warm and shares the imported libraries' memory with the others. It stops with this server; if it
+    cannot start, kernels start plain (the kernel spec in SHARE_DIR falls back by itself)."""
+    import subprocess
+    import time
+
+    from ..warm_kernel import ENV
+
+    sock = folder / "kernels.sock"
+    proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", str(sock),
+                             "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
+    end = time.monotonic() + 30
+    while not sock.exists() and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.05)
+    if sock.exists():
+        os.environ[ENV] = str(sock)
+
+
 def serve(port: int, room: Room, extra: list[str]) -> None:
     """Run the room's server in this process until Ctrl+C."""
+    import tempfile
+
     os.environ.update(voila_env())
     os.environ.pop("QUERY_STRING", None)
+    warm_kernels(Path(tempfile.mkdtemp(prefix="refundkit-app-")))
     cls = make_server_class()
     cls.room = room
     cls.launch_instance(argv=[*voila_args(port, room), *extra])
