@@ -13,7 +13,7 @@ cookies and storage, as separate laptops) and measures per trainee:
   check    a click on "check" in an exercise until the feedback shows (recorded in the record)
 and prints p50 / p95 of each beside the floors measured in the same run: `ws` above, and
   floor    the same browser drawing the trainer's token page (served with no kernel)
-then the memory of the server and its kernels (RSS) while the trainees are there,
+then the memory of the server and its kernels (PSS: shared pages split among sharers) while the trainees are there,
 and how many trainee kernels are left some seconds after their tabs closed.
 The machine's load (os.getloadavg) is printed before and after each size.
 Chromium runs on the same machine as the server here (in a room it runs on the
@@ -68,26 +68,51 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def tree(pid: int) -> list[int]:
+    """Every process below `pid`: kernel launchers, the warm kernels' zygote and its kernels."""
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
 def kernels(server: int) -> list[int]:
-    """The server's kernel processes."""
+    """The server's kernels: plain ones (its children) or warm ones (forked by the zygote it started)."""
     out = []
     for pid in _children(server):
-        try:
-            if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                out.append(pid)
-        except OSError:
-            pass
+        cmd = _cmdline(pid)
+        if b"ipykernel" in cmd:
+            out.append(pid)
+        elif b"warm_kernel\x00serve" in cmd:
+            out += _children(pid)
     return out
 
 
 def rss_mb(pids: list[int]) -> float:
+    """Memory the processes hold between them: PSS (each shared page counted once, split among its
+    sharers), so that kernels forked from one zygote are not counted as if each had its own copy."""
     total = 0
     for pid in pids:
         try:
-            m = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-            total += int(m.group(1)) if m else 0
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            m = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
         except OSError:
-            pass
+            m = None
+        if m is None:
+            try:
+                m = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+            except OSError:
+                m = None
+        total += int(m.group(1)) if m else 0
     return total / 1024
 
 
@@ -196,7 +221,7 @@ async def run(args) -> None:
         up = time.monotonic() - t0
         warm = wait_quiet(proc.pid, args.room)
         print(f"server answers after {up:.1f} s; {args.room} preheated kernels ready {up + warm:.1f} s after start, "
-              f"holding {rss_mb([proc.pid, *kernels(proc.pid)]):.0f} MB ({load()})")
+              f"holding {rss_mb([proc.pid, *tree(proc.pid)]):.0f} MB (PSS) ({load()})")
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             for n in args.sizes:
@@ -207,7 +232,7 @@ async def run(args) -> None:
                                                return_exceptions=True)
                 failed = [r for r in results if isinstance(r, Exception)]
                 ks = kernels(proc.pid)
-                mem = rss_mb([proc.pid, *ks])
+                mem = rss_mb([proc.pid, *tree(proc.pid)])
                 print(f"\n{n} trainee(s) at once ({before} before, {load()} after); {len(failed)} failed")
                 for e in failed[:3]:
                     print(f"  failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
@@ -221,7 +246,7 @@ async def run(args) -> None:
                 if share:
                     print(f"  kit      p50 {pct(share, 50):5.2f} s   p95 {pct(share, 95):5.2f} s   "
                           "(drawn - ws: the kernel's part of the wait, beyond Voila's own scripts)")
-                print(f"  memory   {mem:.0f} MB: server and {len(ks)} kernels ({mem / max(len(ks), 1):.0f} MB each)")
+                print(f"  memory   {mem:.0f} MB (PSS): server, {len(ks)} kernels and their launchers ({mem / max(len(ks), 1):.0f} MB a kernel)")
                 for o in outs:  # leaving the page is what fires its kernel shutdown call, as closing a tab does
                     if "ctx" in o:
                         await o["page"].goto("about:blank")
