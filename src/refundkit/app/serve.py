@@ -139,7 +139,9 @@ def make_server_class():
             room: Room = self.settings["refundkit_room"]
             km = self.kernel_manager
             pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
-            in_use = max(len(km.list_kernel_ids()) - pooled, 0)
+            # Pages being served now hold a kernel even if they have not taken it from the pool yet.
+            arriving = self.settings["refundkit_arriving"]
+            in_use = max(len(km.list_kernel_ids()) - pooled, 0) + arriving[0]
             if in_use >= room.max_kernels:
                 self.set_status(503)
                 self.set_header("Retry-After", "20")
@@ -148,10 +150,22 @@ def make_server_class():
                 return self.finish(room_full_html(lang if lang in LANGS else LANGS[0]))
             pools = getattr(km, "kernel_pools_config", None)
             if pools and START in pools:
-                # Refill for the trainees still to come, not the room again: kernels = room + a few spares.
-                pools[START]["pool_size"] = max(room.room - in_use - 1, min(SPARE_KERNELS, room.room))
+                # No refill while trainees are arriving: a kernel started in the rush would run the
+                # page beside theirs and slow every one of them. The pool is topped up once the
+                # pages in flight are served (below).
+                pools[START]["pool_size"] = 0
             self.xsrf_token  # sets the _xsrf cookie the page's shutdown call sends back  # noqa: B018
-            return await super().get(path)
+            arriving[0] += 1
+            try:
+                return await super().get(path)
+            finally:
+                arriving[0] -= 1
+                if pools and START in pools and arriving[0] == 0:
+                    # Refill for the trainees still to come, not the room again: kernels = room + a few spares.
+                    pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
+                    in_use = max(len(km.list_kernel_ids()) - pooled, 0)
+                    pools[START]["pool_size"] = max(room.room - in_use, min(SPARE_KERNELS, room.room))
+                    km.fill_if_needed(notebook_name=START)
 
     class Entrance(tornado.web.RequestHandler):
         def get(self):
@@ -164,6 +178,7 @@ def make_server_class():
         def init_settings(self):
             settings = super().init_settings()
             settings["refundkit_room"] = self.room
+            settings["refundkit_arriving"] = [0]  # pages being served right now (see AppPage.get)
             settings["websocket_max_message_size"] = MAX_BODY
             return settings
 
