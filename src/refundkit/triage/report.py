@@ -37,9 +37,10 @@ def _yuan(*columns) -> list[pd.Categorical]:
 
     both = pd.concat([pd.Series(c).astype("Int64").reset_index(drop=True) for c in columns], ignore_index=True)
     codes, uniques = pd.factorize(both, use_na_sentinel=True)
-    amounts = pd.Index(np.array([Decimal(f).scaleb(-2) for f in uniques.tolist()], dtype=object), dtype=object)
+    amounts = pd.CategoricalDtype(pd.Index(np.array([Decimal(f).scaleb(-2) for f in uniques.tolist()], dtype=object),
+                                           dtype=object))  # one dtype shared: its amounts checked once
     ends = np.cumsum([len(c) for c in columns])
-    return [pd.Categorical.from_codes(part, categories=amounts) for part in np.split(codes, ends[:-1])]
+    return [pd.Categorical.from_codes(part, dtype=amounts) for part in np.split(codes, ends[:-1])]
 
 
 def _minutes(times: pd.Series) -> np.ndarray:
