@@ -89,28 +89,43 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float, Decimal, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
-def _column_cells(values: np.ndarray, letter: str, rows: list[str]) -> tuple[list[str], bool]:
-    """The <c> elements of one column (one text escaped once per distinct value); money?"""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+_NEEDS_ESCAPE = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f]')
+_TEXT_CELL = '" t="inlineStr"><is><t xml:space="preserve">'
+
+
+def _column_cells(col: pd.Series, letter: str, rows: np.ndarray) -> tuple[list[str], bool]:
+    """The <c> elements of one column (each distinct value made once); money?"""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories.tolist()
+    else:
+        codes, found = pd.factorize(pd.Series(col.to_numpy(dtype=object), dtype=object), use_na_sentinel=True)
+        uniques = found.tolist()
     money = False
-    parts = []
-    for u in uniques:
-        if _is_number(u):
-            f = float(u)
-            if f != f or f in (float("inf"), float("-inf")):
-                parts.append(None)
-                continue
-            text = str(u) if isinstance(u, Decimal) else repr(f)
-            two = isinstance(u, (Decimal, float, np.floating))
-            money |= two
-            parts.append(('" s="1"><v>' if two else '"><v>') + text + "</v></c>")
-        else:
-            text = str(u).translate(_ESCAPE)
-            parts.append('" t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>")
-    table = np.array(parts + [None], dtype=object)
-    cell = table[np.where(codes < 0, len(uniques), codes)]
-    pre = '<c r="' + letter
-    return [pre + r + c if c is not None else "" for r, c in zip(rows, cell.tolist())], money
+    if uniques and pd.api.types.infer_dtype(uniques, skipna=False) == "string":  # texts only: no test per value
+        if _NEEDS_ESCAPE.search("".join(uniques)):
+            uniques = [u.translate(_ESCAPE) for u in uniques]
+        parts = [_TEXT_CELL + u + "</t></is></c>" for u in uniques]
+    else:
+        parts = []
+        for u in uniques:
+            if _is_number(u):
+                f = float(u)
+                if f != f or f in (float("inf"), float("-inf")):
+                    parts.append(None)
+                    continue
+                text = str(u) if isinstance(u, Decimal) else repr(f)
+                two = isinstance(u, (Decimal, float, np.floating))
+                money |= two
+                parts.append(('" s="1"><v>' if two else '"><v>') + text + "</v></c>")
+            else:
+                parts.append(_TEXT_CELL + str(u).translate(_ESCAPE) + "</t></is></c>")
+    table = np.array(parts + [""], dtype=object)
+    blank = np.array([p is None for p in parts] + [True])
+    table[blank] = ""
+    idx = np.where(codes < 0, len(uniques), codes)
+    # '<c r="B' + row + rest, concatenated in C over object arrays; a blank cell is written as nothing.
+    cells = np.where(blank[idx], "", ('<c r="' + letter) + rows + table[idx])
+    return cells.tolist(), money
 
 
 _NS = "http://schemas.openxmlformats.org"
@@ -131,13 +146,14 @@ _STATIC = {
 def _sheet_xml(df: pd.DataFrame) -> str:
     df = safe_frame(df)
     n = len(df)
-    rows = [str(r) for r in range(2, n + 2)]
+    rows = np.arange(2, n + 2).astype(str).astype(object)
     cols, widths = [], []
     for j, name in enumerate(df.columns):
-        values = df.iloc[:, j].to_numpy(dtype=object)
-        cells, _ = _column_cells(values, _letter(j), rows)
+        col = df.iloc[:, j]
+        cells, _ = _column_cells(col, _letter(j), rows)
         cols.append(cells)
-        width = max([text_width(str(name))] + [text_width(str(v)) for v in values[:200] if v is not None]) + 2
+        head = col.iloc[:200].to_numpy(dtype=object)
+        width = max([text_width(str(name))] + [text_width(str(v)) for v in head if v is not None]) + 2
         widths.append(min(max(width, 8), 60))
     head = "".join(f'<c r="{_letter(j)}1" t="inlineStr"><is><t xml:space="preserve">{str(h).translate(_ESCAPE)}</t></is></c>'
                    for j, h in enumerate(df.columns))
@@ -190,7 +206,7 @@ def write_sheets(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
         "</Relationships>",
         **_STATIC,
     }
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as z:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         for name, text in files.items():
             z.writestr(name, text)
         for i, df in enumerate(tables.values()):
