@@ -243,15 +243,18 @@ def _csv_ready(dtype) -> bool:
             or getattr(dtype, "kind", "") in "iubf")
 
 
-def _csv_texts(col: pd.Series) -> list[str]:
+def _csv_texts(col: pd.Series, made: dict | None = None) -> list[str]:
     """A column as the texts of its CSV cells, neutralised and quoted.
 
-    Texts that repeat (categoricals) are formatted once; a column of texts with nothing risky
-    is passed as it is (checked in one pass over one joined text)."""
+    Texts that repeat (categoricals) are formatted once (`made` keeps them for the next block
+    of rows and for other columns of the same categories); a column of texts with nothing
+    risky is passed as it is (checked in one pass over one joined text)."""
     dtype = col.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        cats = _quote([_text(c) for c in dtype.categories.tolist()] + [""])
-        return np.asarray(cats, dtype=object)[col.cat.codes.to_numpy()].tolist()
+        made = {} if made is None else made
+        if id(dtype) not in made:
+            made[id(dtype)] = (dtype, np.asarray(_quote([_text(c) for c in dtype.categories.tolist()] + [""]), dtype=object))
+        return made[id(dtype)][1][col.cat.codes.to_numpy()].tolist()
     if dtype.kind in "iubf" and not isinstance(dtype, pd.StringDtype):
         if col.hasnans:
             return [_text(v) for v in col.astype(object).tolist()]
@@ -284,9 +287,10 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
         return path
     with open(path, "wb") as f:
         f.write(("\ufeff" + ",".join(_quote([neutralise(str(c)) for c in df.columns])) + "\r\n").encode("utf-8"))
+        made: dict = {}
         for start in range(0, len(df), CSV_ROWS_AT_ONCE):
             part = df.iloc[start: start + CSV_ROWS_AT_ONCE]
-            cols = [_csv_texts(part.iloc[:, j]) for j in range(part.shape[1])]
+            cols = [_csv_texts(part.iloc[:, j], made) for j in range(part.shape[1])]
             f.write(("\r\n".join(map(",".join, zip(*cols))) + "\r\n").encode("utf-8"))
     return path
 
