@@ -238,36 +238,44 @@ def bare_read(path: Path, repeat: int) -> tuple[float, float]:
     return best
 
 
-def bare_process(path: Path, repeat: int) -> float:
-    """Wall time of a fresh process doing only the bare read (start-up included, like the CLI run)."""
+def bare_process(path: Path, repeat: int) -> tuple[float, float]:
+    """(wall, peak MB) of a fresh process doing only the bare read (start-up included, like the CLI run)."""
     code = ("import sys; from python_calamine import CalamineWorkbook as W; "
             "W.from_path(sys.argv[1]).get_sheet_by_index(0).to_python(skip_empty_area=False)")
     best = None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, str(path)], check=True)
-        w = time.perf_counter() - t0
-        best = w if best is None else min(best, w)
+        proc = subprocess.Popen([sys.executable, "-c", code, str(path)])
+        _, status, usage = os.wait4(proc.pid, 0)
+        run = (time.perf_counter() - t0, usage.ru_maxrss / 1024)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise SystemExit("the bare read failed")
+        best = run if best is None or run[0] < best[0] else best
     return best
 
 
 def cli_run(paths: list[Path], out: Path, workers: int | None = None) -> tuple[float, float, float]:
-    """`refundkit triage PATHS -o OUT` as its own process: (wall, CPU of it and its workers, peak MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """`refundkit triage PATHS -o OUT` as its own process: (wall, CPU of it and its reading
+    processes, peak MB of the largest of them), from that one process's own resource usage."""
     cmd = [sys.executable, "-m", "refundkit.cli", "triage", *map(str, paths), "-o", str(out), "--now", NOW_ISO, "--top", "5"]
     if workers:
         cmd += ["--workers", str(workers)]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=out.parent)
-    wall = time.perf_counter() - t0
-    if r.returncode != 0:
-        raise SystemExit(f"triage failed: {r.stderr.strip()}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("读取行数") and "=" in ln), "")
+    with tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=out.parent)
+        stdout = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.stdout.close()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"triage failed: {err.read().strip()}")
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("读取行数") and "=" in ln), "")
     print(f"    {line}")
-    return wall, cpu, after.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def stages(path: Path, sop, mapping, now, out_dir: Path) -> None:
@@ -329,9 +337,9 @@ def main() -> None:
 
         print(f"\n== one {n:,}-row .xlsx ==  ({load()})")
         wall, cpu = bare_read(one, args.repeat)
-        proc = bare_process(one, args.repeat)
+        proc, proc_mb = bare_process(one, args.repeat)
         print(f"  floor, python-calamine read of the same file: {wall:.2f} s wall, {cpu:.2f} s CPU in this process; "
-              f"{proc:.2f} s as its own process (start-up included)")
+              f"{proc:.2f} s as its own process (start-up included), peak {proc_mb:,.0f} MB")
         best = None
         for _ in range(args.repeat):
             run = cli_run([one], tmp / "wl_one.csv", workers=1)

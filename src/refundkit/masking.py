@@ -119,7 +119,8 @@ def mask_series(col: pd.Series, fn=mask_text) -> pd.Series:
     """A column masked once per distinct value; blanks stay blank."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     if not len(uniques):
-        return col
+        return col.astype(object)
+    uniques = np.asarray(uniques, dtype=object)
     if fn is mask_phone:  # the usual cell, 11 digits of a mobile, masked inline (no call per value)
         masked = np.array([u[:3] + STAR * 4 + u[-4:] if type(u) is str and len(u) == 11 and u.isascii() and u.isdigit()
                            and u[0] == "1" else fn(u) for u in uniques.tolist()] + [""], dtype=object)
@@ -137,10 +138,10 @@ def mask_columns(df: pd.DataFrame, personal: dict[str, list[str]], text_columns:
     for kind, headers in personal.items():
         for h in headers:
             if h in out.columns and kind != "free_text":
-                out[h] = mask_series(df[h].astype(object), MASKERS[kind])
+                out[h] = mask_series(df[h], MASKERS[kind])  # a categorical is masked per category
     free = [h for h in personal.get("free_text", []) if h in df.columns] + [c for c in text_columns if c in df.columns]
     for h in dict.fromkeys(free):
-        col = df[h].astype(object)
+        col = df[h]
         masked = mask_series(col, mask_text)
         if name_cols:
             texts = col.to_numpy(dtype=object).tolist()

@@ -219,10 +219,11 @@ def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], No
     del body
     data = {}
     for j in keep:
-        col = _cell_texts(grid[:, j], as_number_text=norm(names[j]) in ids)
-        data[names[j]] = col if col.dtype.kind == "f" else _clean_text(col)
+        col = _sheet_column(grid[:, j], as_number_text=norm(names[j]) in ids)
+        data[names[j]] = pd.Series(col, dtype=object, copy=False) if isinstance(col, np.ndarray) and col.dtype == object else col
     del grid
-    df = pd.DataFrame(data) if data else pd.DataFrame(index=range(end - 1))
+    # Columns as they are (no copy into one block, no second look at every text).
+    df = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=range(end - 1))
     if blanks is None:
         blanks = formulas_without_value(path)
     if blanks:
@@ -237,6 +238,24 @@ def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], No
 
 # -- one file, cleaned ------------------------------------------------------------------------
 
+def _sheet_column(raw: np.ndarray, as_number_text: bool):
+    """One column of the sheet, clean: texts trimmed (stored once where they repeat), a column
+    of numbers as float64. The usual column, all text, is known to be so by the trimming or
+    the factorizing it needs anyway; only a column with other cells is looked at cell by cell."""
+    head = raw[:2000].tolist()
+    if len(raw) > 4000 and len(set(head)) > len(head) // 2:
+        try:  # mostly distinct (ids, times, names): trimmed as a list, no categories
+            return np.array([v.strip() for v in raw.tolist()], dtype=object)
+        except AttributeError:  # a cell that is not text
+            pass
+    else:
+        codes, uniques = pd.factorize(np.ascontiguousarray(raw), use_na_sentinel=True)
+        if pd.api.types.infer_dtype(uniques, skipna=False) in ("string", "empty"):
+            return _stored_once(codes, uniques, len(raw))
+    col = _cell_texts(raw, as_number_text)
+    return col if col.dtype.kind == "f" else _clean_text(col)
+
+
 def _clean_text(obj: np.ndarray):
     """One text column trimmed (exports pad cells: a leading tab keeps Excel from turning
     ticket numbers into 7.3E+18); texts that repeat stored once (a categorical)."""
@@ -248,12 +267,17 @@ def _clean_text(obj: np.ndarray):
         except AttributeError:  # blanks read as NaN among the texts
             return pd.Series(obj, dtype=object).str.strip().fillna("").to_numpy(dtype=object)
     codes, uniques = pd.factorize(obj, use_na_sentinel=True)
+    return _stored_once(codes, uniques, len(obj))
+
+
+def _stored_once(codes: np.ndarray, uniques, n: int):
+    """A factorized text column trimmed: a categorical, or texts if they hardly repeat."""
     stripped = [u.strip() if isinstance(u, str) else str(u).strip() for u in uniques]
     blank = codes < 0
     tail = [""] if blank.any() else []  # "" stands for a blank cell, only where there is one
     remap, cats = pd.factorize(np.array(stripped + tail, dtype=object))
     codes = remap[np.where(blank, len(uniques), codes)] if len(remap) else codes
-    if len(cats) <= max(64, len(obj) // 2):
+    if len(cats) <= max(64, n // 2):
         return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
     return np.asarray(cats, dtype=object)[codes]
 

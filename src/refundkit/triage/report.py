@@ -125,7 +125,7 @@ def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mappin
         out[t("triage_source")] = _where(d["_file"], d["_row"])
     personal = [h for hs in mapping.personal.values() for h in hs if h in d.columns]
     if personal:
-        extra = mask_frame(d[personal].astype(object), mapping) if mask else d[personal]
+        extra = mask_frame(d[personal], mapping) if mask else d[personal]
         for h in personal:
             out[h] = extra[h]
     return out.reset_index(drop=True)
