@@ -191,10 +191,10 @@ def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], No
     normalised headers of id columns, where a number keeps its visible float form)."""
     from python_calamine import CalamineWorkbook
 
-    from ..sheet_prefetch import take
+    from ..sheet_prefetch import take, take_formulas
 
     ready = take(path)  # parsed in the background while the command started, if it was asked to
-    wb, sheet, blanks = ready if ready else (CalamineWorkbook.from_path(str(path)), None, None)
+    wb, sheet = ready if ready else (CalamineWorkbook.from_path(str(path)), None)
     try:
         sheet = sheet or wb.get_sheet_by_index(0)
         rows = sheet.to_python()  # the sheet's data range, as iter_rows gives it; in one call
@@ -224,6 +224,7 @@ def read_xlsx(path: Path, wanted: set[str] | None, tick: Callable[[int, int], No
     del grid
     # Columns as they are (no copy into one block, no second look at every text).
     df = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=range(end - 1))
+    blanks = take_formulas(path)  # searched in the background meanwhile, if prefetched
     if blanks is None:
         blanks = formulas_without_value(path)
     if blanks:
