@@ -270,6 +270,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 20])
     parser.add_argument("--room", type=int, default=20, help="preheated kernels (make app --room)")
     parser.add_argument("--linger", type=float, default=10, help="seconds to wait after closing the tabs")
+    # Stopped from outside (a time limit): still stop the server it started (the `finally` in run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     asyncio.run(run(parser.parse_args()))
 
 
