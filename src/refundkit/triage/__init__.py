@@ -119,8 +119,9 @@ def read_cases(paths, sop: Sop, mapping: Mapping | None = None, progress=None, w
     cases = stack_frames([kept(cf.cases, k) for k, cf in enumerate(parts)])
     finished = stack_frames([kept(cf.finished, k) for k, cf in enumerate(parts)])
     rejected = stack_frames([kept(cf.rejected, k) for k, cf in enumerate(parts)])
+    several = len(parts) > 1  # one file's cases are already in order
     del parts
-    if len(cases):  # each file most urgent first; now all of them (stable: file order, then row order on ties)
+    if several and len(cases):  # each file most urgent first; now all of them (stable: file order, then row order on ties)
         req_ns = pd.DatetimeIndex(cases["requested_at"]).as_unit("ns").asi8
         cases = cases.take(np.argsort(req_ns, kind="stable")).reset_index(drop=True)
     export = Export(frame=pd.DataFrame(), files=info, duplicates=duplicates, rows_read=rows_read,

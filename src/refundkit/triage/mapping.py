@@ -537,7 +537,8 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     def boolean(codes: np.ndarray) -> pd.arrays.BooleanArray:  # domain [True, False]; -1 unknown
         return pd.arrays.BooleanArray(codes == 0, codes < 0)
 
-    out = pd.DataFrame({"ticket": ticket.array}, index=rows.index)
+    # Text columns pass as the Series they are (no copy, no second look at every text).
+    out = pd.DataFrame({"ticket": ticket}, index=rows.index, copy=False)
     out["order_state"] = cat(fact_codes_from(os_vals, facts["order_state"].domain(), ships.codes), facts["order_state"].domain())
     out["request_type"] = cat(fact_codes_from(rtype_vals, facts["request_type"].domain(), types.codes), facts["request_type"].domain())
     for fact in STATUS_FACTS:
@@ -566,12 +567,12 @@ def to_cases(rows: pd.DataFrame, sop: Sop, mapping: Mapping | None = None, where
     for f in INFO_FIELDS:
         if f in cols:
             tx = texts.get(f)
-            out[f] = tx.categorical() if tx is not None else col(f).array
+            out[f] = tx.categorical() if tx is not None else col(f)
     for c in ("_file", "_row"):
         if c in rows.columns:
-            out[c] = rows[c].array
+            out[c] = rows[c]
     for header in personal_columns(rows, mapping):
-        out[header] = rows[header].array
+        out[header] = rows[header]
 
     bad = rej.bad
     rejected = rows[bad].copy()
