@@ -21,6 +21,7 @@ Bottom layer: imports nothing of the kit (the package's __init__ is lazy, so thi
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -284,6 +285,45 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+
+
+@contextlib.contextmanager
+def zygote(folder: str | None = None, timeout: float = 30):
+    """A zygote for this process's kernels while the block runs: yields the environment to give them
+    (with $REFUNDKIT_WARM_KERNELS), or the plain environment when it could not start."""
+    import subprocess
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="refundkit-warm-", dir=folder) as tmp:
+        sock = os.path.join(tmp, "kernels.sock")
+        proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", sock,
+                                 "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
+        try:
+            end = time.monotonic() + timeout
+            while not os.path.exists(sock) and proc.poll() is None and time.monotonic() < end:
+                time.sleep(0.02)
+            env = dict(os.environ)
+            if os.path.exists(sock):
+                env[ENV] = sock
+            yield env
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def kernel_manager(env: dict[str, str]):
+    """A jupyter_client KernelManager for this interpreter's kernel through the warm launcher."""
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpec
+
+    km = KernelManager()
+    km._kernel_spec = KernelSpec(argv=[sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"],
+                                 language="python", display_name="Python 3 (ipykernel)", env={})
+    return km
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -188,16 +188,19 @@ def _stored(nb_path: Path, ctx: Context) -> dict | None:
     return json.loads(nb_path.read_text(encoding="utf-8"))
 
 
-def _execute(path: Path, sop_file: Path) -> dict:
-    """Run a notebook in a fresh kernel that loads `sop_file` as the SOP (REFUNDKIT_SOP)."""
+def _execute(path: Path, sop_file: Path, env: dict[str, str] | None = None) -> dict:
+    """Run a notebook in a fresh kernel that loads `sop_file` as the SOP (REFUNDKIT_SOP); a warm one
+    (refundkit.warm_kernel) when `env` names a zygote."""
     import subprocess
 
     import nbformat
     from nbclient import NotebookClient
 
+    from ..warm_kernel import kernel_manager
+
     node = nbformat.read(path, as_version=4)
-    env = dict(os.environ, REFUNDKIT_SOP=str(sop_file))
-    NotebookClient(node, timeout=300, kernel_name="python3", allow_errors=True, store_widget_state=False,
+    env = dict(env or os.environ, REFUNDKIT_SOP=str(sop_file))
+    NotebookClient(node, km=kernel_manager(env), timeout=300, allow_errors=True, store_widget_state=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL, env=env)
     return node
 
@@ -239,7 +242,7 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = Non
         rel = path.relative_to(ctx.root).as_posix()
         stored = stored_nbs[path]
         try:
-            fresh = _execute(path, ctx.new_file)
+            fresh = _execute(path, ctx.new_file, warm)
         except Exception as exc:  # noqa: BLE001 - a lesson that cannot run under the new SOP is a change
             done[0] += 1
             ctx.say(f"[{done[0]}/{len(run)}] {rel}: cannot run")
@@ -258,7 +261,12 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = Non
         title = _title(stored) or rel
         return Row("lessons", rel, {"zh": title, "en": title}, tuple(fields)) if fields else None
 
-    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+    if not run:
+        return [], len(paths)
+    from ..warm_kernel import zygote
+
+    # Kernels forked from one process that has imported the libraries once (refundkit.warm_kernel).
+    with zygote() as warm, ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
         rows = [r for r in pool.map(one, run) if r is not None]
     return rows, len(paths)
 
