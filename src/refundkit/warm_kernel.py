@@ -13,7 +13,7 @@ The kernel command asks the zygote at $REFUNDKIT_WARM_KERNELS for a kernel and s
 stand-in for the kernel manager: it passes on the signals it gets (interrupt, terminate) and exits
 with the kernel's exit code; the kernel exits if its stand-in is killed. Without a zygote (variable
 unset, socket gone, another interpreter, another PYTHONPATH) it becomes an ordinary ipykernel
-(exec), so it is never worse than a plain kernel.
+(exec), so it is never worse than a plain kernel. REFUNDKIT_WARM_KERNELS=0 turns warm kernels off.
 
 The kit itself is never imported by the zygote: each kernel imports it fresh under its own
 environment (REFUNDKIT_SOP, REFUNDKIT_DB, the PYTHONPATH of a clone under review...).
@@ -52,7 +52,7 @@ def _plain(argv: list[str]) -> None:
 
 def launch(argv: list[str]) -> int:
     path = os.environ.get(ENV)
-    if not path:
+    if not path or path == "0":
         _plain(argv)
     env = {k: v for k, v in os.environ.items() if k != ENV}
     request = json.dumps({"argv": argv, "env": env, "cwd": os.getcwd(), "parent": os.getpid(),
@@ -295,6 +295,9 @@ def zygote(folder: str | None = None, timeout: float = 30):
     import tempfile
     import time
 
+    if os.environ.get(ENV) == "0":  # turned off: plain kernels
+        yield dict(os.environ)
+        return
     with tempfile.TemporaryDirectory(prefix="refundkit-warm-", dir=folder) as tmp:
         sock = os.path.join(tmp, "kernels.sock")
         proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", sock,
