@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from refundkit.warm_kernel import ENV
+from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
 
 _zygote: subprocess.Popen | None = None
 
@@ -29,12 +27,7 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    if _zygote is not None and _zygote.poll() is None:
-        _zygote.terminate()
-        try:
-            _zygote.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _zygote.kill()
+    stop_zygote(_zygote)
 
 
 def _start(config) -> None:
@@ -42,12 +35,8 @@ def _start(config) -> None:
     if hasattr(config, "workerinput") or os.environ.get(ENV):  # a worker, or already given (or "0")
         return
     sock = Path(tempfile.mkdtemp(prefix="refundkit-warm-")) / "kernels.sock"
-    _zygote = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", str(sock),
-                                "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
-    end = time.monotonic() + 60
-    while not sock.exists() and _zygote.poll() is None and time.monotonic() < end:
-        time.sleep(0.02)
-    if sock.exists():
+    _zygote = start_zygote(sock, timeout=60)
+    if _zygote is not None:
         os.environ[ENV] = str(sock)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -15,7 +14,7 @@ import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec
 
-from refundkit.warm_kernel import ENV
+from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
 
 WARM = [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"]
 
@@ -23,15 +22,10 @@ WARM = [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"
 @pytest.fixture(scope="module")
 def zygote_proc(tmp_path_factory):
     sock = tmp_path_factory.mktemp("warm") / "k.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", str(sock),
-                             "--owner", str(os.getpid())])
-    end = time.monotonic() + 60
-    while not sock.exists() and time.monotonic() < end:
-        time.sleep(0.02)
-    assert sock.exists(), "the zygote did not start"
+    proc = start_zygote(sock, timeout=60)
+    assert proc is not None, "the zygote did not start"
     yield proc, sock
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_zygote(proc)
 
 
 @pytest.fixture

@@ -287,35 +287,50 @@ def _alive(pid: int) -> bool:
         return True
 
 
-@contextlib.contextmanager
-def zygote(folder: str | None = None, timeout: float = 30):
-    """A zygote for this process's kernels while the block runs: yields the environment to give them
-    (with $REFUNDKIT_WARM_KERNELS), or the plain environment when it could not start."""
+def start_zygote(sock: str | os.PathLike, timeout: float = 30):
+    """Start a zygote on `sock`, owned by this process (it stops when this process is gone); returns
+    it once it listens, or None if it could not start (kernels then start plain)."""
     import subprocess
-    import tempfile
     import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", os.fspath(sock),
+                             "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
+    end = time.monotonic() + timeout
+    while not os.path.exists(sock) and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.02)
+    if os.path.exists(sock):
+        return proc
+    stop_zygote(proc)
+    return None
+
+
+def stop_zygote(proc) -> None:
+    import subprocess
+
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def zygote(folder: str | None = None):
+    """A zygote for this process's kernels while the block runs: yields the environment to give them
+    (with $REFUNDKIT_WARM_KERNELS), or the plain environment when it is off or could not start."""
+    import tempfile
 
     if os.environ.get(ENV) == "0":  # turned off: plain kernels
         yield dict(os.environ)
         return
     with tempfile.TemporaryDirectory(prefix="refundkit-warm-", dir=folder) as tmp:
         sock = os.path.join(tmp, "kernels.sock")
-        proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", sock,
-                                 "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
+        proc = start_zygote(sock)
         try:
-            end = time.monotonic() + timeout
-            while not os.path.exists(sock) and proc.poll() is None and time.monotonic() < end:
-                time.sleep(0.02)
-            env = dict(os.environ)
-            if os.path.exists(sock):
-                env[ENV] = sock
-            yield env
+            yield dict(os.environ, **({ENV: sock} if proc else {}))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_zygote(proc)
 
 
 def kernel_manager(env: dict[str, str]):

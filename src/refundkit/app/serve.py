@@ -205,18 +205,12 @@ def warm_kernels(folder: Path) -> None:
     """Start the zygote the room's kernels fork from (refundkit.warm_kernel): each kernel then starts
     warm and shares the imported libraries' memory with the others. It stops with this server; if it
     cannot start, kernels start plain (the kernel spec in SHARE_DIR falls back by itself)."""
-    import subprocess
-    import time
+    from ..warm_kernel import ENV, start_zygote
 
-    from ..warm_kernel import ENV
-
+    if os.environ.get(ENV) == "0":  # turned off: plain kernels
+        return
     sock = folder / "kernels.sock"
-    proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", str(sock),
-                             "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
-    end = time.monotonic() + 30
-    while not sock.exists() and proc.poll() is None and time.monotonic() < end:
-        time.sleep(0.05)
-    if sock.exists():
+    if start_zygote(sock) is not None:
         os.environ[ENV] = str(sock)
 
 
