@@ -308,11 +308,9 @@ def _local(url: str) -> bool:
     return url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost")
 
 
-@pytest.fixture
-def page(browser_context, request):
-    """A fresh tab; at the end a screenshot, then kit errors fail the test and the rest is reported."""
+def watch(pg) -> PageLog:
+    """Record what a tab does besides drawing (errors, console, requests), cutting the internet."""
     log = PageLog()
-    pg = browser_context.new_page()
 
     def route(r):
         if _local(r.request.url):
@@ -327,25 +325,58 @@ def page(browser_context, request):
     pg.on("requestfailed", lambda r: log.failed.append(f"{r.failure} {r.url}") if _local(r.url) else None)
     pg.kit_log = log
     pg.strict = True  # set False for JupyterLab pages
-    yield pg
+    return log
+
+
+def shoot(pg, name: str) -> None:
+    """A screenshot of the whole page: the app scrolls inside its own box, so the window is made
+    as tall as that box for the picture (the width, which the layout depends on, stays)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    size = pg.viewport_size
+    tall = pg.evaluate("() => Math.max(...[document.documentElement, document.body, "
+                       "...document.querySelectorAll('#rendered_cells, .jp-Notebook, .voila-container')]"
+                       ".filter(Boolean).map(e => e.scrollHeight))")
+    if size and tall > size["height"] + 10:
+        pg.set_viewport_size({"width": size["width"], "height": min(tall + 40, 8000)})
     try:
-        pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+        pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     finally:
-        leave(pg)
+        if size and tall > size["height"] + 10:
+            pg.set_viewport_size(size)
+
+
+def settle(pg, name: str) -> None:
+    """After a test: what is not the kit's is reported; the kit's JavaScript errors fail it."""
+    log = pg.kit_log
     others = log.others(pg.strict)
     if others:
-        text = f"{request.node.name}: not from the kit (reported, not failed):\n  " + "\n  ".join(others)
+        text = f"{name}: not from the kit (reported, not failed):\n  " + "\n  ".join(others)
         print(text)
         warnings.warn(text)
     kit = log.kit_errors(pg.strict)
+    external = list(log.external)
+    log.errors.clear(), log.console_errors.clear(), log.external.clear(), log.failed.clear()
     assert not kit, "JavaScript errors from the kit:\n" + "\n".join(kit)
     if pg.strict:
-        assert not log.external, f"the app asked the internet for {log.external}"
+        assert not external, f"the app asked the internet for {external}"
+
+
+@pytest.fixture
+def page(browser_context, request):
+    """A fresh tab; at the end a screenshot, then kit errors fail the test and the rest is reported."""
+    pg = browser_context.new_page()
+    watch(pg)
+    yield pg
+    try:
+        shoot(pg, request.node.name)
+    finally:
+        leave(pg)
+    settle(pg, request.node.name)
 
 
 class App:
-    """The trainee app as a learner reaches it: open a page, wait until it is drawn."""
+    """The trainee app as a learner reaches it: open a page, wait until it is drawn; move between
+    its parts and languages in the page, as the learner does (no new page, no new kernel)."""
 
     def __init__(self, page, server):
         self.page, self.server = page, server
@@ -360,12 +391,42 @@ class App:
         self.page.goto(url)
         self.page.locator(".rk-app-bar").wait_for()
         self.page.locator("#rendered_cells").wait_for(state="visible")
-        print(f"{path}: drawn in {time.monotonic() - t0:.1f} s")
+        print(f"{path or 'entrance'}: drawn in {time.monotonic() - t0:.1f} s")
+
+    def go(self, part: str, lang: str | None = None) -> None:
+        """Show a part ("start", "wizard", "calculators", "explorer") with the bar's buttons, in
+        `lang` if given; returns once the page is drawn and quiet. Opens the entrance first if
+        this tab shows no app yet."""
+        if not self.page.locator(".rk-app-bar").count():
+            self.open("")
+        self.page.locator(f".rk-app-bar .rk-go-{part}").click()
+        self.page.locator(f".rk-app.rk-at-{part}").wait_for()
+        if lang:
+            self.switch(lang)
+        self.quiet()
+
+    def switch(self, lang: str) -> None:
+        """Click the bar's language button (if not in `lang` yet) and wait for the page to follow."""
+        from refundkit.sop import default_sop
+
+        if not self.page.locator(f".rk-app.rk-lang-{lang}").count():
+            name = default_sop().ui["lang_name"](lang)
+            self.page.locator(".rk-app-bar .rk-lang").get_by_text(name, exact=True).click()
+        self.page.locator(f".rk-app.rk-lang-{lang}").wait_for()
+        self.quiet()
+
+    def quiet(self, ms: int = 300) -> None:
+        """Wait until the page has not changed for `ms` (the kernel's updates have all arrived)."""
+        self.page.evaluate("""() => { if (window.rkQuietObserver) return;
+            window.rkLastChange = performance.now();
+            window.rkQuietObserver = new MutationObserver(() => { window.rkLastChange = performance.now(); });
+            window.rkQuietObserver.observe(document.documentElement,
+                {subtree: true, childList: true, attributes: true, characterData: true}); }""")
+        self.page.wait_for_function("ms => performance.now() - window.rkLastChange > ms", arg=ms)
 
     def shot(self, name: str) -> None:
         """An extra screenshot mid-test (the fixture takes the last one)."""
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        shoot(self.page, name)
 
     def no_cell_error(self) -> None:
         """A Python error in a page shows as an error output; the app must have none."""
@@ -377,3 +438,25 @@ class App:
 @pytest.fixture
 def app(page, app_server):
     return App(page, app_server)
+
+
+@pytest.fixture(scope="session")
+def learner_tab(browser_context, app_server):
+    """One trainee tab for the whole run: one kernel, as a learner keeps one page open all day."""
+    pg = browser_context.new_page()
+    watch(pg)
+    pg.set_viewport_size({"width": 1280, "height": 900})
+    yield pg
+    leave(pg)
+
+
+@pytest.fixture
+def learner(learner_tab, app_server, request):
+    """The shared trainee page, as an App: each test moves to its part and language with the bar
+    (what moving costs a learner), and leaves a screenshot; kit errors fail the test."""
+    learner_tab.set_viewport_size({"width": 1280, "height": 900})
+    yield App(learner_tab, app_server)
+    try:
+        shoot(learner_tab, request.node.name)
+    finally:
+        settle(learner_tab, request.node.name)

@@ -136,11 +136,20 @@ def test_trainer_sees_two_other_browsers_answer_and_who_is_stuck(page, app_serve
     try:
         for ctx, (name, answers) in zip(contexts, plan.items()):
             pg = ctx.new_page()
-            _open(pg, app_server, f"voila/render/exercise.ipynb?id={ex.id}")
+            _open(pg, app_server, f"voila/render/exercise.ipynb?id={ex.id}")  # the link the trainer hands out
+            expect(pg.locator(".rk-app-title")).to_contain_text(ex.title("zh"))
             pg.locator(".rk-app-name input").fill(name)
             pg.locator(".rk-app-name input").press("Enter")
+            feedback = pg.locator(f".rk-q-{q.id.replace('.', '-')} .rk-feedback")
             for value in answers:
                 _answer(pg, app_server, name, q, value, sop)
+                expect(feedback.locator(".rk-msg-ok" if value == right else ".rk-msg-error").first).to_be_visible()
+            if name == "黄磊":
+                pg.screenshot(path=str(SHOTS / "exercise_right_after_wrong.png"), full_page=True)
+        # Every check lands in the record, in order, with its exercise and the SOP version it was checked under.
+        rows = _rows(app_server, "黄磊")
+        assert [(r["question"], r["answer"], r["correct"]) for r in rows] == [(q.id, wrong, False), (q.id, right, True)]
+        assert {r["exercise"] for r in rows} == {ex.id} and {r["sop_version"] for r in rows} == {sop.version}
         t0 = time.monotonic()
         stuck = page.locator(".rk-tr-learner[data-learner='陈静']")
         expect(stuck).to_be_visible(timeout=10_000)

@@ -69,6 +69,30 @@ def exercise_list() -> list:
     return [ex for ex in bank.exercises if all(q.query is None for q in bank.questions_of(ex.id))]
 
 
+# The page's own layout (the widgets' rules are in refundkit.widgets.base): the bar wraps its
+# parts; on a phone (up to 600 px) the name and the scenario list take a line each, their
+# labels above them, so long English titles and the name's hint show whole.
+APP_STYLE = """<style>
+.rk-app-bar { display: flex; flex-flow: row wrap; align-items: center; justify-content: space-between;
+  gap: 0.3em 1em; max-width: 100%; }
+.rk-app-nav, .rk-app-name-box { display: flex; flex-flow: row wrap; align-items: center; max-width: 100%;
+  gap: 0.2em 0.5em; }
+.rk-app-name-hint .widget-html-content { white-space: normal; line-height: 1.3; }
+.rk-app .rk-app-go { max-width: 100%; white-space: normal; height: auto; line-height: 1.3;
+  min-height: var(--jp-widgets-inline-height, 28px); padding-top: 0.2em; padding-bottom: 0.2em; }
+.rk-app-links .rk-app-go { text-align: left; }
+.rk-app-scenario { flex-wrap: wrap; max-width: 100%; }
+@media (max-width: 600px) {
+  .rk-app-name-box { width: 100%; }
+  .rk-app-scenario { width: calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }
+  .rk-app-name { flex: 1 1 10em; }
+  .rk-app-scenario > .widget-label { width: 100% !important; max-width: 100% !important; text-align: left;
+    margin-right: 0; }
+  .rk-app-scenario > select { flex: 1 1 100% !important; width: 100% !important; }
+}
+</style>"""
+
+
 def _go(cls: str) -> W.Button:
     b = W.Button(layout=W.Layout(width="auto"))
     b.add_class("rk-app-go")
@@ -100,21 +124,27 @@ class App(W.VBox):
         self.nav = {p: _go(p) for p in ("start", *PARTS)}
         for p, b in self.nav.items():
             b.on_click(lambda _b, p=p: self.show(p))
-        self.name = W.Text(continuous_update=False, layout=W.Layout(width="14em"),
+        self.name = W.Text(continuous_update=False, layout=W.Layout(width="14em", max_width="100%"),
                            style={"description_width": "initial"})
         self.name.add_class("rk-name")
         self.name.add_class("rk-app-name")
+        # What the box is for, beside it and wrapping (a hint inside the box is cut on a phone).
+        self.name_hint = W.HTML()
+        self.name_hint.add_class("rk-app-name-hint")
         fixed = env_learner()
         if fixed:
             self.name.value, self.name.disabled = fixed, True
+            self.name_hint.layout.display = "none"  # the login gave the name
         self.learner = fixed
         self.name.observe(lambda ch: self._set_learner(ch["new"]), "value")
-        self.bar = W.HBox([self.title, W.HBox(list(self.nav.values()), layout=W.Layout(flex_flow="row wrap", max_width="100%")), self.lang, self.name],
-                          layout=W.Layout(align_items="center", justify_content="space-between",
-                                          flex_flow="row wrap"))
+        name_box = W.HBox([self.name, self.name_hint])
+        name_box.add_class("rk-app-name-box")
+        nav = W.HBox(list(self.nav.values()))
+        nav.add_class("rk-app-nav")
+        self.bar = W.HBox([self.title, nav, self.lang, name_box])
         self.bar.add_class("rk-app-bar")
         self.body = W.VBox()
-        self.children = [self.bar, self.body]
+        self.children = [W.HTML(APP_STYLE, layout={"display": "none"}), self.bar, self.body]
         self.add_class("rk-app")
         self.parts: dict[str, W.Widget] = {}
         self.exercises: dict[str, object] = {}  # exercise id -> refundkit.exercises.Exercise
@@ -154,7 +184,7 @@ class App(W.VBox):
         for p, b in self.nav.items():
             b.button_style = "info" if p == self.part else ""
         self.name.description = self.t("your_name")
-        self.name.placeholder = self.t("app_name_once")
+        self.name_hint.value = f"<span style='color:#666'>{escape(self.t('app_name_once'))}</span>"
 
     # -- moving between parts --------------------------------------------------------
     def open_request(self, part: str | None = None) -> None:

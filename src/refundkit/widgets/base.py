@@ -49,6 +49,8 @@ STYLE = """<style>
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   height: auto !important; line-height: 1.3 !important; }
 .rk-widget .widget-inline-hbox, .rk-widget .widget-hbox { flex-wrap: wrap; max-width: 100%; gap: 0.2em 0; }
+.rk-widget .widget-inline-hbox { height: auto !important; min-height: var(--jp-widgets-inline-height, 28px); }
+/* (a wrapped label, or a label above its control, makes a row taller: it must not run into the next) */
 .rk-widget .widget-dropdown > select, .rk-widget .widget-select > select { max-width: 100%; }
 .rk-widget .widget-radio-box { max-width: 100%; height: auto !important; }
 .rk-widget .widget-radio-box label { padding: 2px 0; }
@@ -60,11 +62,14 @@ STYLE = """<style>
 .rk-flowchart { max-width: 100%; overflow-x: auto; }
 .rk-flowchart svg.rk-flow { max-width: 100%; height: auto; }
 .rk-summary-table, .rk-breakdown { max-width: 100%; display: block; overflow-x: auto; }
+.rk-widget .rk-breakdown td:nth-child(3) { white-space: nowrap; }  /* an amount never breaks in two */
 @media (max-width: 600px) {
-  .rk-widget .widget-inline-hbox > .widget-label { width: 100% !important; max-width: 100% !important; }
+  .rk-widget .widget-inline-hbox > .widget-label { width: 100% !important; max-width: 100% !important;
+    text-align: left; }
   .rk-widget .widget-inline-hbox > input, .rk-widget .widget-inline-hbox > select,
   .rk-widget .widget-inline-hbox > .widget-radio-box { flex: 1 1 100% !important; width: 100% !important; }
-  .rk-widget .widget-text, .rk-widget .widget-dropdown, .rk-widget .widget-checkbox { width: 100% !important; }
+  .rk-widget .widget-text, .rk-widget .widget-dropdown, .rk-widget .widget-checkbox {
+    width: calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }  /* their margins stay on screen */
 }
 </style>"""
 

@@ -4,7 +4,7 @@ Python API (what tests, exercises and browser tests drive):
   calc.fields[component_id]  Text input per SOP amount component (goods, shipping, coupon, discount);
                              its `description` is the SOP label; CSS class `rk-amount-<component>`
   calc.errors[component_id]  HTML next to the field: the message for invalid input (CSS `rk-field-error`)
-  calc.method                Dropdown of SOP refund methods (CSS `rk-method`)
+  calc.method                RadioButtons of SOP refund methods (CSS `rk-method`)
   calc.result                HTML with the breakdown (CSS `rk-calc-result`; total in `.rk-total`)
   calc.refund                the engine's Refund, or None while input is invalid
 The arithmetic is `refundkit.engine.compute_refund`; this module only parses
@@ -61,7 +61,9 @@ class RefundCalculator(SopWidget):
             f.observe(lambda _ch: self.update(), "value")
             self.fields[comp.id], self.errors[comp.id] = f, e
             rows.append(W.HBox([f, e]))
-        self.method = W.Dropdown(value=None, style={"description_width": "12em"}, layout={"width": "max-content", "max_width": "100%"})
+        # Buttons, not a list: the SOP's method names are long, and a closed list cuts its entry on a phone.
+        self.method = W.RadioButtons(value=None, style={"description_width": "12em"},
+                                     layout={"width": "max-content", "max_width": "100%"})
         self.method.add_class("rk-method")
         self._method_value = method
         self.method.observe(lambda _ch: self.update(), "value")
