@@ -144,8 +144,12 @@ def wait_quiet(server: int, want: int, timeout: float = 300) -> float:
 
 # -- one trainee --------------------------------------------------------------------------
 
-async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label: str, out: dict) -> None:
-    ctx = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+VIEW = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label: str, out: dict,
+                  shared=None) -> None:
+    ctx = shared or await browser.new_context(**VIEW)
     ctx.set_default_timeout(180_000)
     page = await ctx.new_page()
     t = time.monotonic()
@@ -167,7 +171,7 @@ async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label
     await box.locator(".rk-check").click()
     await box.locator(".rk-feedback .rk-msg-ok, .rk-feedback .rk-msg-error").first.wait_for(state="visible")
     out["check"] = time.monotonic() - t
-    out["ctx"], out["page"] = ctx, page
+    out["ctx"], out["page"] = (None if shared else ctx), page
 
 
 async def floor(browser, base: str) -> float:
@@ -224,12 +228,25 @@ async def run(args) -> None:
               f"holding {rss_mb([proc.pid, *tree(proc.pid)]):.0f} MB (PSS) ({load()})")
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            shared = None
+            if args.shared_cache:
+                # One browser profile for every trainee, its cache filled by one visit first: Voila's
+                # scripts (about 8 MB) are then not fetched and compiled again for each trainee on this
+                # machine's two cores, as each trainee's own laptop would do in a room.
+                shared = await browser.new_context(**VIEW)
+                warm = await shared.new_page()
+                await warm.goto(f"{base}/")
+                await warm.locator(".rk-app-links .rk-app-go").first.wait_for(state="visible", timeout=180_000)
+                await warm.goto("about:blank")
+                await warm.close()
+                wait_quiet(proc.pid, args.room)  # the pool refilled
+                print("trainees share one browser profile with Voila's scripts cached (--shared-cache)")
             for n in args.sizes:
                 fl = [await floor(browser, base) for _ in range(3)]
                 before = load()
                 outs = [{} for _ in range(n)]
-                results = await asyncio.gather(*(trainee(browser, base, sop, ex.id, q.id, label, o) for o in outs),
-                                               return_exceptions=True)
+                results = await asyncio.gather(*(trainee(browser, base, sop, ex.id, q.id, label, o, shared)
+                                                 for o in outs), return_exceptions=True)
                 failed = [r for r in results if isinstance(r, Exception)]
                 ks = kernels(proc.pid)
                 mem = rss_mb([proc.pid, *tree(proc.pid)])
@@ -248,9 +265,9 @@ async def run(args) -> None:
                           "(drawn - ws: the kernel's part of the wait, beyond Voila's own scripts)")
                 print(f"  memory   {mem:.0f} MB (PSS): server, {len(ks)} kernels and their launchers ({mem / max(len(ks), 1):.0f} MB a kernel)")
                 for o in outs:  # leaving the page is what fires its kernel shutdown call, as closing a tab does
-                    if "ctx" in o:
+                    if "page" in o:
                         await o["page"].goto("about:blank")
-                        await o["ctx"].close()
+                        await (o["ctx"] or o["page"]).close()
                 await asyncio.sleep(args.linger)
                 left = len(kernels(proc.pid)) - args.room
                 print(f"  {args.linger:.0f} s after the tabs closed: {max(left, 0)} trainee kernel(s) left")
@@ -270,6 +287,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 20])
     parser.add_argument("--room", type=int, default=20, help="preheated kernels (make app --room)")
     parser.add_argument("--linger", type=float, default=10, help="seconds to wait after closing the tabs")
+    parser.add_argument("--shared-cache", action="store_true",
+                        help="trainees share one browser profile with Voila's scripts cached (the server's share "
+                             "of the wait, without this machine compiling the scripts once per trainee)")
     # Stopped from outside (a time limit): still stop the server it started (the `finally` in run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     asyncio.run(run(parser.parse_args()))
