@@ -143,7 +143,7 @@ def _learners(dash, t, lang: str) -> str:
             done = v and v.split("/")[0] == v.split("/")[1]
             cells.append(_td(_e(v) + (" ✔" if done else ""), "color:#1a7f37" if done else ""))
         q = r["on_question"]
-        cells.append(_td(_e(dash.question_title(q, 48)) if isinstance(q, str) else _e(t("tr_all_done"))))
+        cells.append(_td(_e(dash.question_title(q, 120)) if isinstance(q, str) else _e(t("tr_all_done"))))
         cells.append(_td(str(r["wrong_in_a_row"]), "text-align:right"))
         cells.append(_td(str(r["idle_minutes"]), "text-align:right"))
         stuck = (f"<span class='rk-tr-stuck' style='background:#c62828;color:white;padding:0 0.4em;border-radius:3px'>"

@@ -62,6 +62,7 @@ STYLE = """<style>
 .rk-flowchart { max-width: 100%; overflow-x: auto; }
 .rk-flowchart svg.rk-flow { max-width: 100%; height: auto; }
 .rk-summary-table, .rk-breakdown { max-width: 100%; display: block; overflow-x: auto; }
+.rk-widget .rk-summary-table :is(td, th), .rk-widget .rk-breakdown td { overflow-wrap: normal; }  /* no "ST" / "1" */
 .rk-widget .rk-breakdown td:nth-child(3) { white-space: nowrap; }  /* an amount never breaks in two */
 @media (max-width: 600px) {
   .rk-widget .widget-inline-hbox > .widget-label { width: 100% !important; max-width: 100% !important;
