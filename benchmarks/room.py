@@ -239,11 +239,12 @@ async def run(args) -> None:
                 await warm.locator(".rk-app-links .rk-app-go").first.wait_for(state="visible", timeout=180_000)
                 await warm.goto("about:blank")
                 await warm.close()
-                wait_quiet(proc.pid, args.room)  # the pool refilled
+                wait_quiet(proc.pid, 0)  # kernels idle again (the pool is topped up after each arrival, not back to --room)
                 print("trainees share one browser profile with Voila's scripts cached (--shared-cache)")
             for n in args.sizes:
                 fl = [await floor(browser, base) for _ in range(3)]
                 before = load()
+                pool_before = set(kernels(proc.pid))
                 outs = [{} for _ in range(n)]
                 results = await asyncio.gather(*(trainee(browser, base, sop, ex.id, q.id, label, o, shared)
                                                  for o in outs), return_exceptions=True)
@@ -269,9 +270,10 @@ async def run(args) -> None:
                         await o["page"].goto("about:blank")
                         await (o["ctx"] or o["page"]).close()
                 await asyncio.sleep(args.linger)
-                left = len(kernels(proc.pid)) - args.room
+                # The trainees took n of the pool's kernels; those of them still running were not shut down.
+                left = len(pool_before & set(kernels(proc.pid))) - (len(pool_before) - n)
                 print(f"  {args.linger:.0f} s after the tabs closed: {max(left, 0)} trainee kernel(s) left")
-                wait_quiet(proc.pid, args.room)
+                wait_quiet(proc.pid, 0)  # idle again before the next size
             await browser.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
