@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from pathlib import Path
+
+from app_server import start_app, stop_app  # noqa: E402  (this folder)
 
 CHROMIUM = os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,42 +27,26 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
 PAGES = ["wizard.ipynb", "calculators.ipynb", "explorer.ipynb", "exercise.ipynb?id=ex01"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def one_run(context, sop) -> dict[str, float]:
-    port, out = free_port(), {}
+    out = {}
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "refundkit.app", f"--port={port}", "--no-browser"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc, base = start_app([])
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise SystemExit(f"the app exited with {proc.returncode}")
-                time.sleep(0.1)
         out["server"] = time.monotonic() - t0
         page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(f"{base}/")
         page.locator(".rk-lang").get_by_text(sop.ui["lang_name"]("en"), exact=True).click(timeout=120_000)
         page.get_by_text(sop.t("app_title", "en"), exact=True).wait_for(timeout=60_000)
         out["start"] = time.monotonic() - t0
         for path in PAGES:
             t = time.monotonic()
-            page.goto(f"http://127.0.0.1:{port}/voila/render/{path}")
+            page.goto(f"{base}/voila/render/{path}")
             # the part shown (built parts stay in the page, hidden)
             page.locator(".rk-app .rk-widget:visible, .rk-app .rk-question:visible").first.wait_for(timeout=120_000)
             out[path.split(".")[0]] = time.monotonic() - t
         page.close()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        stop_app(proc)
     return out
 
 

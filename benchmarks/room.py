@@ -27,25 +27,18 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from app_server import start_app, stop_app  # noqa: E402  (this folder)
 
 CHROMIUM = os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
 TOKEN = "room-benchmark"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load() -> str:
@@ -203,25 +196,14 @@ async def run(args) -> None:
     ex = exercise_list()[0]
     q = next(q for q in default_bank().questions_of(ex.id) if q.form == "choice")
     label = choice_label(q, answer_key(q, sop).answer, sop, "zh")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="refundkit-room-"))
     env = dict(os.environ, REFUNDKIT_DB=str(tmp / "progress.sqlite3"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
                JUPYTER_CONFIG_DIR=str(tmp / "config"))
     print(f"machine: {load()}")
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "refundkit.app", f"--port={port}", f"--room={args.room}",
-                             "--no-browser", f"--trainer-token={TOKEN}"], env=env, cwd=tmp,
-                            stdout=(tmp / "server.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    proc, base = start_app([f"--room={args.room}", f"--trainer-token={TOKEN}"], env=env, cwd=tmp,
+                           log=(tmp / "server.log").open("w"), ready="/refundkit/words.js")
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/refundkit/words.js", timeout=10)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise SystemExit(f"the app exited with {proc.returncode}; see {tmp / 'server.log'}")
-                time.sleep(0.2)
         up = time.monotonic() - t0
         warm = wait_quiet(proc.pid, args.room)
         print(f"server answers after {up:.1f} s; {args.room} preheated kernels ready {up + warm:.1f} s after start, "
@@ -276,11 +258,7 @@ async def run(args) -> None:
                 wait_quiet(proc.pid, 0)  # idle again before the next size
             await browser.close()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_app(proc)
     print(f"\nmachine: {load()}")
 
 

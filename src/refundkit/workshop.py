@@ -448,60 +448,49 @@ class Dashboard:
         out.sort(key=lambda r: (-r["missed"], r["rule"]))
         return pd.DataFrame(out[:top], columns=["rule", "label", "missed"])
 
-    def chart_exercises(self):
-        """Bar chart: the exercises by first-try error rate (labels: their titles)."""
+    @staticmethod
+    def _bars(labels: list[str], values: list[float], color: str, xlabel: str, title: str,
+              xlim: tuple[float, float] | None = None, counts: bool = False):
+        """A horizontal bar chart, first item on top, with Chinese glyphs; closed, ready to show."""
         import matplotlib.pyplot as plt
 
         from .plotting import use_cjk_font
 
         use_cjk_font()
-        ee = self.exercise_errors()
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(ee), 1) + 1.2))
-        ax.barh([chart_label(t) for t in ee["title"]][::-1], [100 * r for r in ee["rate"]][::-1], color="#e65100")
-        ax.set_xlabel(chart_label(self.t("miss_rate") + " (%)", 60))
-        ax.set_xlim(0, 100)
-        ax.set_title(chart_label(self.t("tr_chart_exercises"), 60))
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 1) + 1.2))
+        ax.barh(labels[::-1], values[::-1], color=color)
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
+        if xlim is not None:
+            ax.set_xlim(*xlim)
+        if counts:  # counts of people: whole numbers on the axis
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         fig.tight_layout()
         plt.close(fig)
         return fig
+
+    def chart_exercises(self):
+        """Bar chart: the exercises by first-try error rate (labels: their titles)."""
+        ee = self.exercise_errors()
+        return self._bars([chart_label(t) for t in ee["title"]], [100 * r for r in ee["rate"]], "#e65100",
+                          chart_label(self.t("miss_rate") + " (%)", 60), chart_label(self.t("tr_chart_exercises"), 60),
+                          xlim=(0, 100))
 
     def chart_rules(self, top: int = 8):
         """Bar chart: the SOP rules behind the most first-try misses (labels: id and title)."""
-        import matplotlib.pyplot as plt
-
-        from .plotting import use_cjk_font
-
-        use_cjk_font()
         re_ = self.rule_errors(top)
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(re_), 1) + 1.2))
-        ax.barh([chart_label(t, 34) for t in re_["label"]][::-1], [int(v) for v in re_["missed"]][::-1],
-                color="#c62828")
-        ax.set_xlabel(chart_label(self.t("missed_first"), 60))
-        ax.set_title(chart_label(self.t("tr_chart_rules"), 60))
-        from matplotlib.ticker import MaxNLocator
-
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
-        fig.tight_layout()
-        plt.close(fig)
-        return fig
+        return self._bars([chart_label(t, 34) for t in re_["label"]], [int(v) for v in re_["missed"]], "#c62828",
+                          chart_label(self.t("missed_first"), 60), chart_label(self.t("tr_chart_rules"), 60),
+                          counts=True)
 
     # -- charts --------------------------------------------------------------------
     def chart_missed(self, top: int = 8):
-        import matplotlib.pyplot as plt
-
-        from .plotting import use_cjk_font
-
-        use_cjk_font()
         mm = self.most_missed(top)
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(mm), 1) + 1.2))
-        labels = [chart_label(x) for x in mm[self.t("question")]][::-1]
-        values = [int(v) for v in mm[self.t("missed_first")]][::-1]
-        ax.barh(labels, values, color="#c62828")
-        ax.set_xlabel(self.t("missed_first"))
-        ax.set_title(self.t("most_missed"))
-        fig.tight_layout()
-        plt.close(fig)
-        return fig
+        return self._bars([chart_label(x) for x in mm[self.t("question")]],
+                          [int(v) for v in mm[self.t("missed_first")]], "#c62828",
+                          self.t("missed_first"), self.t("most_missed"))
 
     def chart_scores(self):
         import matplotlib.pyplot as plt
