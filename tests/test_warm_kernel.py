@@ -77,11 +77,9 @@ def test_a_warm_kernel_is_forked_and_runs_as_a_plain_one(zygote, tmp_path):
         # An interrupt reaches the kernel through its stand-in.
         kc.execute("import time; time.sleep(30)")
         time.sleep(1.0)
-        t0 = time.monotonic()
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=20)["content"]
         assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
-        assert time.monotonic() - t0 < 10
     finally:
         stop(km, kc)
 
