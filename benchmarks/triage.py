@@ -9,6 +9,12 @@ The files are made in a temporary folder (the backend's layout: 25 columns, ids 
 shared strings, amounts as numbers; nothing is kept unless --keep DIR). For each, `refundkit
 triage FILE -o worklist.csv` runs as its own process (process start to files written), beside
 the floor: python-calamine reading the same file and nothing else, measured in the same run.
+On the 50k file the two processes run in turns, --repeat times each (default 5), after one
+untimed run of each (it fills the file cache and compiles the kit's bytecode, as an installed
+kit has it: the processes get a bytecode folder of their own, so a PYTHONDONTWRITEBYTECODE
+setting does not make every run compile the kit from source). The ratio printed is the median
+triage run over the median floor run; each turn's own ratio and the spread are printed too,
+since on a shared machine a single pair of runs can be off by half a second either way.
 The 50k file is also timed per stage in this process (read, map, decide, write). Every figure
 is printed with the machine's load average; nothing is asserted: speed is measured here, never
 in the test suite. Goals (issue 11): 50k .xlsx end to end within 2x the bare read; 1M rows in
@@ -238,33 +244,43 @@ def bare_read(path: Path, repeat: int) -> tuple[float, float]:
     return best
 
 
-def bare_process(path: Path, repeat: int) -> tuple[float, float]:
+_ENV: dict[str, str] = {}
+
+
+def child_env(tmp: Path) -> dict[str, str]:
+    """The environment of the timed processes (floor and triage alike): the kit from this
+    checkout, and a bytecode folder of their own, so that after the first run no module is
+    compiled from source (as in an installed kit), whatever PYTHONDONTWRITEBYTECODE says here."""
+    if not _ENV:
+        _ENV.update({k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+        _ENV.update(PYTHONPATH=str(ROOT / "src"), PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
+    return _ENV
+
+
+def bare_process(path: Path) -> tuple[float, float]:
     """(wall, peak MB) of a fresh process doing only the bare read (start-up included, like the CLI run)."""
     code = ("import sys; from python_calamine import CalamineWorkbook as W; "
             "W.from_path(sys.argv[1]).get_sheet_by_index(0).to_python(skip_empty_area=False)")
-    best = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", code, str(path)])
-        _, status, usage = os.wait4(proc.pid, 0)
-        run = (time.perf_counter() - t0, usage.ru_maxrss / 1024)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode:
-            raise SystemExit("the bare read failed")
-        best = run if best is None or run[0] < best[0] else best
-    return best
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], env=child_env(path.parent))
+    _, status, usage = os.wait4(proc.pid, 0)
+    run = (time.perf_counter() - t0, usage.ru_maxrss / 1024)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit("the bare read failed")
+    return run
 
 
-def cli_run(paths: list[Path], out: Path, workers: int | None = None) -> tuple[float, float, float]:
+def cli_run(paths: list[Path], out: Path, workers: int | None = None, quiet: bool = False) -> tuple[float, float, float]:
     """`refundkit triage PATHS -o OUT` as its own process: (wall, CPU of it and its reading
     processes, peak MB of the largest of them), from that one process's own resource usage."""
     cmd = [sys.executable, "-m", "refundkit.cli", "triage", *map(str, paths), "-o", str(out), "--now", NOW_ISO, "--top", "5"]
     if workers:
         cmd += ["--workers", str(workers)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     with tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=out.parent)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=child_env(out.parent),
+                                cwd=out.parent)
         stdout = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
@@ -274,8 +290,37 @@ def cli_run(paths: list[Path], out: Path, workers: int | None = None) -> tuple[f
             err.seek(0)
             raise SystemExit(f"triage failed: {err.read().strip()}")
     line = next((ln for ln in stdout.splitlines() if ln.startswith("读取行数") and "=" in ln), "")
-    print(f"    {line}")
+    if not quiet:
+        print(f"    {line}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def one_file_section(one: Path, tmp: Path, repeat: int) -> None:
+    """The 50k-row file: the floor and the triage as processes, in turns; medians and spread."""
+    wall, cpu = min(bare_read(one, 1) for _ in range(2))
+    print(f"  python-calamine read of the file in this process: {wall:.2f} s wall, {cpu:.2f} s CPU (best of 2)")
+    bare_process(one)  # untimed: the file cache, the bytecode folder
+    cli_run([one], tmp / "wl_one.csv", workers=1, quiet=True)
+    floors, runs = [], []
+    for k in range(repeat):
+        before = load()
+        floors.append(bare_process(one))
+        runs.append(cli_run([one], tmp / "wl_one.csv", workers=1, quiet=k > 0))
+        (f, _), (w, c, _) = floors[-1], runs[-1]
+        print(f"  turn {k + 1}: floor {f:.2f} s, triage {w:.2f} s wall ({c:.2f} s CPU)  ->  {w / f:.2f}x  ({before})")
+    f_med = float(np.median([f for f, _ in floors]))
+    w_med = float(np.median([w for w, _, _ in runs]))
+    c_med = float(np.median([c for _, c, _ in runs]))
+    ratios = sorted(w / f for (f, _), (w, _, _) in zip(floors, runs))
+    print(f"  floor, python-calamine read of the same file as its own process (start-up included): median {f_med:.2f} s "
+          f"(min {min(f for f, _ in floors):.2f}, max {max(f for f, _ in floors):.2f}), peak {max(m for _, m in floors):,.0f} MB")
+    print(f"  refundkit triage FILE -o worklist.csv (process start to files written): median {w_med:.2f} s wall "
+          f"(min {min(w for w, _, _ in runs):.2f}, max {max(w for w, _, _ in runs):.2f}), {c_med:.2f} s CPU, "
+          f"peak {max(m for _, _, m in runs):,.0f} MB")
+    print(f"  ->  {w_med / f_med:.2f}x the bare read (median over median, {repeat} turns each; the turns' own ratios "
+          f"{ratios[0]:.2f}-{ratios[-1]:.2f})  ({load()})")
+    w2, c2, mb2 = cli_run([one], tmp / "wl_one.xlsx", workers=1)
+    print(f"  the same with -o worklist.xlsx: {w2:.2f} s wall, {c2:.2f} s CPU, peak {mb2:,.0f} MB  ({load()})")
 
 
 def stages(path: Path, sop, mapping, now, out_dir: Path) -> None:
@@ -315,7 +360,9 @@ def main() -> None:
     ap.add_argument("--xlsx-rows", type=int, default=50_000, help="rows of each .xlsx export (default 50,000: the backend's largest)")
     ap.add_argument("--files", type=int, default=20, help="how many such .xlsx files in the many-files run (default 20; 0 skips it)")
     ap.add_argument("--csv-rows", type=int, default=1_000_000, help="rows of the CSV export run (default 1,000,000; 0 skips it)")
-    ap.add_argument("--repeat", type=int, default=2, help="runs of each timed step; the best is reported (default 2)")
+    ap.add_argument("--repeat", type=int, default=5, help="turns of the floor and the triage on the 50k file, medians "
+                                                          "reported (default 5); the in-memory frame path runs at most "
+                                                          "twice, the best reported")
     ap.add_argument("--frame-rows", type=int, default=0, help="also time the in-memory frame path and decide() row by row "
                                                               "on this many rows (default 0: skip)")
     ap.add_argument("--sample", type=int, default=3000, help="rows decided one by one with decide() (with --frame-rows)")
@@ -336,19 +383,7 @@ def main() -> None:
         print(f"\nmade {one.name}: {n:,} rows, {one.stat().st_size / 2**20:.1f} MB, in {time.perf_counter() - t0:.1f} s")
 
         print(f"\n== one {n:,}-row .xlsx ==  ({load()})")
-        wall, cpu = bare_read(one, args.repeat)
-        proc, proc_mb = bare_process(one, args.repeat)
-        print(f"  floor, python-calamine read of the same file: {wall:.2f} s wall, {cpu:.2f} s CPU in this process; "
-              f"{proc:.2f} s as its own process (start-up included), peak {proc_mb:,.0f} MB")
-        best = None
-        for _ in range(args.repeat):
-            run = cli_run([one], tmp / "wl_one.csv", workers=1)
-            best = run if best is None or run[0] < best[0] else best
-        w, c, mb = best
-        print(f"  refundkit triage FILE -o worklist.csv (process start to files written): {w:.2f} s wall, {c:.2f} s CPU, "
-              f"peak {mb:,.0f} MB  ->  {w / proc:.2f}x the bare read as a process, {w / wall:.2f}x the in-process read  ({load()})")
-        w2, c2, mb2 = cli_run([one], tmp / "wl_one.xlsx", workers=1)
-        print(f"  the same with -o worklist.xlsx: {w2:.2f} s wall, {c2:.2f} s CPU, peak {mb2:,.0f} MB  ({load()})")
+        one_file_section(one, tmp, args.repeat)
         print(f"  per stage in this process ({load()}):")
         stages(one, sop, mapping, now, tmp)
 
@@ -389,7 +424,7 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
     if args.frame_rows:
-        frame_section(args.frame_rows, args.sample, args.repeat, sop, mapping, now)
+        frame_section(args.frame_rows, args.sample, min(args.repeat, 2), sop, mapping, now)
 
 
 if __name__ == "__main__":
