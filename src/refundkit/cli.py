@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    # A command run as the whole process (not from a test or a notebook) may end it as soon as
+    # its work is done (see `refundkit.commands.triage`).
+    args.ends_process = argv is None
     try:
         rc = int(args.func(args) or 0)
         if argv is None:

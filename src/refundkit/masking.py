@@ -115,17 +115,46 @@ def mask_text(v, names: tuple[str, ...] = ()) -> str:
 MASKERS = {"name": mask_name, "phone": mask_phone, "address": mask_address, "free_text": mask_text}
 
 
+def _blank(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _mask_cells(vals: list, fn) -> list:
+    """Each cell of a column of mostly distinct values (phones, nicknames) masked in one pass."""
+    if fn is mask_phone:
+        try:  # the usual column: every cell 11 ASCII digits starting with 1, seen in one joined text
+            joined = "".join(vals)
+            usual = (len(joined) == 11 * len(vals) and joined.isascii() and joined.isdigit()
+                     and set(map(len, vals)) == {11} and set(joined[::11]) == {"1"})
+        except TypeError:  # blanks or numbers among the texts
+            usual = False
+        if usual:
+            return [v[:3] + STAR * 4 + v[7:] for v in vals]
+        return [v[:3] + STAR * 4 + v[-4:] if type(v) is str and len(v) == 11 and v.isascii() and v.isdigit()
+                and v[0] == "1" else "" if _blank(v) else fn(v) for v in vals]
+    if fn is mask_name:
+        return [v[:1] + STAR * max(1, len(v) - 1) if type(v) is str and v else "" if _blank(v) else fn(v) for v in vals]
+    return ["" if _blank(v) else fn(v) for v in vals]
+
+
 def mask_series(col: pd.Series, fn=mask_text) -> pd.Series:
-    """A column masked once per distinct value; blanks stay blank."""
+    """A column masked once per distinct value; blanks stay blank. A column of mostly distinct
+    texts (phones, nicknames) is masked cell by cell: telling its values apart costs more than
+    masking each."""
+    if not isinstance(col.dtype, pd.CategoricalDtype) and fn in (mask_phone, mask_name) and len(col) > 4000:
+        vals = col.to_numpy(dtype=object).tolist()
+        head = vals[:2000]
+        try:
+            distinct = len(set(head)) > len(head) // 2
+        except TypeError:  # unhashable cells: the general path below says what they are
+            distinct = False
+        if distinct:
+            return pd.Series(np.array(_mask_cells(vals, fn), dtype=object), index=col.index, name=col.name)
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     if not len(uniques):
         return col.astype(object)
     uniques = np.asarray(uniques, dtype=object)
-    if fn is mask_phone:  # the usual cell, 11 digits of a mobile, masked inline (no call per value)
-        masked = np.array([u[:3] + STAR * 4 + u[-4:] if type(u) is str and len(u) == 11 and u.isascii() and u.isdigit()
-                           and u[0] == "1" else fn(u) for u in uniques.tolist()] + [""], dtype=object)
-    else:
-        masked = np.array([fn(u) for u in uniques] + [""], dtype=object)
+    masked = np.array(_mask_cells(uniques.tolist(), fn) + [""], dtype=object)
     return pd.Series(masked[np.where(codes < 0, len(uniques), codes)], index=col.index, name=col.name)
 
 
@@ -133,7 +162,7 @@ def mask_columns(df: pd.DataFrame, personal: dict[str, list[str]], text_columns:
     """A copy with each personal column masked by its kind (name, phone, address, free_text),
     and `text_columns` (any other text the buyer may type into) masked as free text.
     Names found in a row's name columns are also masked inside that row's free text."""
-    out = df.copy()
+    out = df.copy(deep=False)  # each masked column replaces its own; the others are not written to
     name_cols = [h for h in personal.get("name", []) if h in df.columns]
     for kind, headers in personal.items():
         for h in headers:

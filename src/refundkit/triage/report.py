@@ -35,12 +35,35 @@ def _yuan(*columns) -> list[pd.Categorical]:
     a categorical of those Decimals, so a writer formats each amount once."""
     from decimal import Decimal
 
-    both = pd.concat([pd.Series(c).astype("Int64").reset_index(drop=True) for c in columns], ignore_index=True)
-    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    parts = [pd.Series(c).reset_index(drop=True) for c in columns]
+    fen = np.concatenate([p.to_numpy(dtype=np.int64, na_value=0) for p in parts]) if parts else np.zeros(0, np.int64)
+    known = ~np.concatenate([p.isna().to_numpy() for p in parts]) if parts else np.zeros(0, bool)
+    codes = np.full(len(fen), -1, dtype=np.int64)
+    codes[known], uniques = pd.factorize(fen[known])  # integers: hashed in C, in order of appearance
     amounts = pd.CategoricalDtype(pd.Index(np.array([Decimal(f).scaleb(-2) for f in uniques.tolist()], dtype=object),
                                            dtype=object))  # one dtype shared: its amounts checked once
     ends = np.cumsum([len(c) for c in columns])
     return [pd.Categorical.from_codes(part, dtype=amounts) for part in np.split(codes, ends[:-1])]
+
+
+def _relabel(col: pd.Series, words: dict) -> pd.Series:
+    """A categorical of ids (actions, urgencies) as their words, each word made once (still a
+    categorical: a writer formats each word once, not once per row)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.map(words)
+    new = [words.get(c) for c in col.cat.categories.tolist()]
+    labels = list(dict.fromkeys(w for w in new if w is not None))
+    if not labels:
+        return col.map(words)
+    remap = np.array([labels.index(w) if w is not None else -1 for w in new] + [-1], dtype=np.int64)
+    codes = col.cat.codes.to_numpy()
+    return pd.Series(pd.Categorical.from_codes(remap[np.where(codes < 0, len(new), codes)],
+                                               categories=pd.Index(labels, dtype=object)), index=col.index)
+
+
+def _flag(mask, word: str) -> pd.Categorical:
+    """Yes/no as the word or a blank (a categorical of two texts)."""
+    return pd.Categorical.from_codes(np.asarray(mask, dtype=bool).astype(np.int8), categories=pd.Index(["", word], dtype=object))
 
 
 def _minutes(times: pd.Series) -> np.ndarray:
@@ -55,7 +78,12 @@ def _minutes(times: pd.Series) -> np.ndarray:
 
 def _where(files, rows) -> np.ndarray:
     """"file:row" for each row (file names are few: each stored once)."""
-    names = np.asarray(pd.Series(files).astype(str), dtype=object)
+    files = pd.Series(files)
+    if isinstance(files.dtype, pd.CategoricalDtype) and len(files):
+        heads = [f"{c}:" for c in files.cat.categories.tolist()] + ["nan:"]
+        codes = files.cat.codes.to_numpy().tolist()
+        return np.array([heads[k] + r for k, r in zip(codes, map(str, np.asarray(rows).tolist()))], dtype=object)
+    names = np.asarray(files.astype(str), dtype=object)
     return names + ":" + np.asarray(rows).astype(str).astype(object) if len(names) else names
 
 
@@ -68,12 +96,14 @@ def amount_checks(decided: pd.DataFrame, sop: Sop, lang: str) -> tuple[np.ndarra
     in_cash = deducted > 0
     t = lambda k: sop.t(k, lang)  # noqa: E731
     txt = np.full(len(decided), "", dtype=object)
-    txt = np.where(above, t("triage_check_above_paid"), txt)
-    # One text per distinct deduction, taken per row.
-    amounts, where = np.unique(deducted, return_inverse=True)
-    words = np.array([t("triage_check_discount").format(amount=fmt(_dec(d))) if d else "" for d in amounts.tolist()], dtype=object)
-    disc = words[where.reshape(-1)] if len(deducted) else words[:0]
-    txt = np.where(in_cash, np.where(txt == "", disc, txt + "; " + disc), txt)
+    txt[above] = t("triage_check_above_paid")
+    if in_cash.any():
+        # One text per distinct deduction, taken per row (only the rows that have one).
+        amounts, where = np.unique(deducted[in_cash], return_inverse=True)
+        words = np.array([t("triage_check_discount").format(amount=fmt(_dec(d))) for d in amounts.tolist()], dtype=object)
+        disc = words[where.reshape(-1)]
+        first = txt[in_cash]
+        txt[in_cash] = np.where(above[in_cash], first + "; " + disc, disc)
     return above, in_cash, pd.Series(txt, index=decided.index)
 
 
@@ -98,18 +128,18 @@ def worklist_table(result, sop: Sop, lang: str = "zh", mask: bool = True, mappin
         if col in d.columns:
             out[t(key)] = d[col]
     out[t("triage_requested")] = _minutes(d["requested_at"])
-    out[t("action")] = d["action"].map(actions)
+    out[t("action")] = _relabel(d["action"], actions)
     held = d["held_action"].map(lambda a: actions.get(a, "") if a else "")
     if held.astype(bool).any():
         out[t("held")] = held + d["blocked_by"].map(lambda b: f" ← {b}" if b else "")
     out[t("triage_rule")] = d["rule"]
-    out[t("triage_todo")] = d["action"].map({a.id: a.todo(lang) for a in sop.actions})
+    out[t("triage_todo")] = _relabel(d["action"], {a.id: a.todo(lang) for a in sop.actions})
     out[t("deadline")] = _minutes(d["due"])
     out[t("triage_hours_left")] = d["hours_left"].round(1)
     urg = {u: t(u) for u in ("overdue", "due_soon", "on_time")}
-    out[t("triage_urgency")] = d["urgency"].map(urg)
-    out[t("overdue")] = np.where(d["overdue"], t("triage_yes"), "")
-    out[t("triage_due_within").format(hours=sop.parameters.due_soon_hours)] = np.where(d["due_soon"], t("triage_yes"), "")
+    out[t("triage_urgency")] = _relabel(d["urgency"], urg)
+    out[t("overdue")] = _flag(d["overdue"], t("triage_yes"))
+    out[t("triage_due_within").format(hours=sop.parameters.due_soon_hours)] = _flag(d["due_soon"], t("triage_yes"))
     paid_known = d["paid_fen"].notna().any()
     money = _yuan(d["refund_fen"], d["export_refund_fen"], *([d["paid_fen"]] if paid_known else []))
     out[t("refund_amount")] = money[0]
