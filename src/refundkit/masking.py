@@ -128,11 +128,20 @@ def _mask_cells(vals: list, fn) -> list:
                      and set(map(len, vals)) == {11} and set(joined[::11]) == {"1"})
         except TypeError:  # blanks or numbers among the texts
             usual = False
-        if usual:
-            return [v[:3] + STAR * 4 + v[7:] for v in vals]
+        if usual:  # the digits as an array of 11 bytes a row: the middle four starred at once
+            digits = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(vals), 11).copy()
+            digits[:, 3:7] = ord(STAR)
+            return digits.view("S11").ravel().astype("U11").astype(object).tolist()
         return [v[:3] + STAR * 4 + v[-4:] if type(v) is str and len(v) == 11 and v.isascii() and v.isdigit()
                 and v[0] == "1" else "" if _blank(v) else fn(v) for v in vals]
     if fn is mask_name:
+        try:  # every cell a text: the stars for each length made once
+            longest = len(max(vals, key=len)) if "".join(vals) or vals else 0
+        except TypeError:
+            longest = -1
+        if longest >= 0:
+            stars = [""] + [STAR * max(1, n - 1) for n in range(1, longest + 1)]
+            return [v[:1] + stars[len(v)] for v in vals]
         return [v[:1] + STAR * max(1, len(v) - 1) if type(v) is str and v else "" if _blank(v) else fn(v) for v in vals]
     return ["" if _blank(v) else fn(v) for v in vals]
 
@@ -174,17 +183,17 @@ def mask_columns(df: pd.DataFrame, personal: dict[str, list[str]], text_columns:
         masked = mask_series(col, mask_text)
         if name_cols:
             texts = col.to_numpy(dtype=object).tolist()
-            rows_names = list(zip(*(df[c].to_numpy(dtype=object).tolist() for c in name_cols)))
-            fixed = None
-            for i in [i for i, text in enumerate(texts) if text and isinstance(text, str)]:  # plain lists: fast
-                text = texts[i]
-                # A row's own names inside its text (the usual row has none: one test per name).
-                if any(isinstance(n, str) and len(n) >= 2 and n in text for n in rows_names[i]):
-                    if fixed is None:
-                        fixed = masked.to_numpy(dtype=object).copy()
-                    fixed[i] = mask_text(text, tuple(n for n in rows_names[i]
+            names = [df[c].to_numpy(dtype=object).tolist() for c in name_cols]
+            with_text = [i for i, text in enumerate(texts) if text and isinstance(text, str)]  # plain lists: fast
+            # A row's own names inside its text (the usual row has none: one test per name).
+            hits = sorted({i for col_names in names for i in with_text
+                           if isinstance(n := col_names[i], str) and len(n) >= 2 and n in texts[i]})
+            if hits:
+                fixed = masked.to_numpy(dtype=object).copy()
+                for i in hits:
+                    text = texts[i]
+                    fixed[i] = mask_text(text, tuple(n for n in (c[i] for c in names)
                                                      if isinstance(n, str) and len(n) >= 2 and n in text))
-            if fixed is not None:
                 masked = pd.Series(fixed, index=col.index, name=col.name)
         out[h] = masked
     return out
