@@ -249,3 +249,52 @@ def test_trainer_token_is_random_per_start_unless_set(monkeypatch):
     assert make_token("given") == "given"
     monkeypatch.setenv(TOKEN_ENV, "from-env")
     assert make_token(None) == "from-env" and make_token("flag") == "flag"
+
+
+def test_the_room_prepares_parts_one_kernel_at_a_time(tmp_path, monkeypatch, sop, db):
+    """Kernels of a room take turns (a lock file the server names); a kernel with the turn keeps it
+    until it gives it back; outside a room (no file named) every kernel has its turn at once."""
+    import asyncio
+    import subprocess
+    import sys
+
+    from refundkit.app.turn import ROOM_TURN_ENV, Turn
+
+    monkeypatch.delenv(ROOM_TURN_ENV, raising=False)
+    assert Turn().take() and Turn().take()
+    monkeypatch.setenv(ROOM_TURN_ENV, str(tmp_path / "turn"))
+    mine, other = Turn(), Turn()
+    assert mine.take() and mine.take()  # held, not taken twice
+    assert not other.take()
+    other_kernel = [sys.executable, "-c", "from refundkit.app.turn import Turn; raise SystemExit(0 if Turn().take() else 1)"]
+    assert subprocess.run(other_kernel).returncode == 1  # another process waits its turn too
+    mine.give_back()
+    assert other.take()
+    other.give_back()
+
+    # A page prepares its parts only on its turn: while another kernel holds it, nothing is built
+    # (a part built ahead, as a preheated kernel does, is only put into the page); once the turn is
+    # given back, every part is built, and the turn is free again at the end.
+    async def drawn_page() -> pages.App:
+        app = pages.App(sop)
+        app._add("wizard", attach=False)
+        assert app.parts["wizard"] not in app.body.children
+        blocker = Turn()
+        assert blocker.take()
+        app.prebuild(delay=0, gap=0.01)
+        await asyncio.sleep(0.3)
+        assert set(app.parts) == {"start", "wizard"} and app.parts["wizard"] in app.body.children
+        blocker.give_back()
+        for _ in range(500):
+            await asyncio.sleep(0.02)
+            if len(app.parts) == 1 + 3 + len(pages.exercise_list()):
+                break
+        return app
+
+    app = asyncio.run(drawn_page())
+    assert set(app.parts) == {"start", "wizard", "calculators", "explorer",
+                              *(f"exercise:{ex.id}" for ex in pages.exercise_list())}
+    assert list(app.body.children) == list(app.parts.values())  # every part in the page, hidden but one
+    after = Turn()
+    assert after.take()
+    after.give_back()

@@ -7,7 +7,10 @@
     app.show("wizard")         # or "start", "calculators", "explorer", ("exercise", id="ex01")
 
 Parts are built the first time they are shown and kept, so moving between them
-costs no new kernel and keeps what the learner did there. The address says
+costs no new kernel and keeps what the learner did there. A preheated kernel
+builds the parts one click from the start before the trainee comes; once the
+page is drawn, the others are built in idle time, one kernel of a room at a
+time (`prebuild`, `refundkit.app.turn`). The address says
 which part to open (`?part=wizard`, `?part=exercise&id=ex01`, `?scenario=SC01`)
 and in which language (`?lang=en`; Chinese by default).
 
@@ -117,6 +120,10 @@ class App(W.VBox):
 
         super().__init__()
         self.sop = sop or default_sop()
+        if store is None:  # one record for every part of the page (one connection, opened once)
+            from ..progress import ProgressStore
+
+            store = ProgressStore()
         self.store = store
         self.lang = LanguageSwitch(self.sop, value=page_lang(params or {}))
         self.title = W.HTML()
@@ -191,34 +198,63 @@ class App(W.VBox):
         """Open what the page's address asks for. With a preheated kernel this waits for the
         trainee's request first (the kernel ran this page before anyone asked for it)."""
         try:
-            from voila.utils import wait_for_request
+            from voila.utils import ENV_VARIABLE, wait_for_request
         except ImportError:  # not under Voila (a test, a notebook)
             wait_for_request = None
         if wait_for_request is not None:
+            if os.getenv(ENV_VARIABLE.VOILA_PREHEAT, "False") != "False":  # nobody is waiting yet
+                self._open_record()
+                for ahead in PARTS:  # the parts one click from the start
+                    self._add(ahead, attach=False)
             wait_for_request()
         self.follow(query(), part)
+
+    def _open_record(self) -> None:
+        """Connect to the progress record before the trainee comes (a preheated kernel has the
+        time): the first check or return of a room then does not queue to open it."""
+        from ..progress import ProgressError
+
+        try:
+            self.store.connection().close()  # the connection stays in the store's pool
+        except ProgressError:
+            pass  # said where it matters: at the learner's first check
+
 
     def prebuild(self, delay: float = 1.0, gap: float = 0.4) -> None:
         """Build the other parts into the page, hidden, in the kernel's idle time: one every `gap`
         seconds, starting `delay` seconds after the page is drawn in the browser (so its first
-        draw does not wait for them). Moving to them later only changes a style. Outside a
-        running kernel: nothing."""
+        draw does not wait for them), and in a room only on the room's turn (`turn`: one
+        kernel at a time). Moving to them later only changes a style; a part not built yet is
+        built when asked for. Parts a preheated kernel built before the trainee came
+        (`open_request`) are only put into the page (no turn needed: one message each).
+        Outside a running kernel: nothing."""
         import asyncio
+        import random
+
+        from .turn import Turn
 
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
         todo = [("wizard", ""), ("calculators", ""), ("explorer", ""), *[("exercise", ex.id) for ex in exercise_list()]]
+        room = Turn()
 
         def step() -> None:
-            while todo:
-                part, id = todo.pop(0)
-                key = f"exercise:{id}" if part == "exercise" else part
-                if key not in self.parts:
+            room.give_back()  # held through the gap after a part: the server relays it before the next kernel's
+            while todo and (key := f"exercise:{todo[0][1]}" if todo[0][0] == "exercise" else todo[0][0]) in self.parts:
+                part, id = todo.pop(0)  # built already: ahead, or the learner went there
+                if self.parts[key] not in self.body.children:  # built ahead: into the page (one message)
                     self._add(part, id)
                     loop.call_later(gap, step)
                     return
+            if not todo:
+                return
+            if room.take():
+                self._add(*todo.pop(0))
+                loop.call_later(gap, step)
+            else:  # another kernel's turn: try again a little later, not in step with the others
+                loop.call_later(gap * (0.5 + random.random()), step)
 
         loop.call_later(delay, step)
 
@@ -260,14 +296,17 @@ class App(W.VBox):
         """The part shown."""
         return self.parts[f"exercise:{self.part_id}" if self.part == "exercise" else self.part]
 
-    def _add(self, part: str, id: str = "") -> str:
-        """Build a part into the page (hidden) unless it is there; returns its key."""
+    def _add(self, part: str, id: str = "", attach: bool = True) -> str:
+        """Build a part (hidden) unless it is built, and put it into the page unless `attach` is
+        False (built ahead, it then reaches the browser as widget states only, drawn when shown);
+        returns its key."""
         key = f"exercise:{id}" if part == "exercise" else part
         if key not in self.parts:
             widget = self._build(part, id)
             widget.layout.display = "none"
             self.parts[key] = widget
-            self.body.children = [*self.body.children, widget]
+        if attach and self.parts[key] not in self.body.children:
+            self.body.children = [*self.body.children, self.parts[key]]
         return key
 
     def _build(self, part: str, id: str = "") -> W.Widget:
@@ -294,14 +333,14 @@ class App(W.VBox):
     def done(self) -> dict[str, tuple[int, int]]:
         """Exercise id -> (questions put right, questions) for the learner, from the record."""
         from ..exercises import default_bank
-        from ..progress import ProgressError, ProgressStore
+        from ..progress import ProgressError
 
         bank = default_bank()
         totals = {ex.id: len(bank.questions_of(ex.id)) for ex in exercise_list()}
         solved: dict[str, set[str]] = {e: set() for e in totals}
         if self.learner:
             try:
-                rows = (self.store or ProgressStore()).rows()
+                rows = self.store.rows()
                 for r in rows:
                     if r["learner"] == self.learner and r["correct"] and r["exercise"] in solved:
                         solved[r["exercise"]].add(r["question"])

@@ -9,9 +9,14 @@ What a room needs, and where it is done:
   (`wizard.ipynb`, `exercise.ipynb?id=ex01` ...) redirect to it with `?part=`.
 - **Preheated kernels.** Voila's pool keeps `room` kernels that have already run
   the page; a trainee's request takes one and the page reads its address then
-  (`voila.utils.wait_for_request`). The pool is refilled for the trainees still
-  to come (`room` minus those here, at least SPARE_KERNELS), so a full room holds
-  about `room` + SPARE_KERNELS kernels. An empty pool falls back to a fresh kernel.
+  (`voila.utils.wait_for_request`). Once arrivals pause (QUIET_S), or at once
+  when it is empty, the pool is refilled for the trainees still to come (`room`
+  minus those here, at least SPARE_KERNELS), so a full room holds about `room` +
+  SPARE_KERNELS kernels, and kernels of trainees who left are replaced. A page
+  asked for when the pool is empty gets a fresh kernel.
+- **Parts prepared in turn**: each page builds its other parts in idle time, one
+  kernel of the room at a time (`refundkit.app.turn`), so a room arriving at
+  once does not bury its own first clicks.
 - **No blank page under load**: a generous IOPub timeout.
 - **Kernels go away**: the page's shutdown call on closing a tab needs the
   `_xsrf` cookie, which Voila's page never sets; `AppPage` sets it. Idle
@@ -29,12 +34,14 @@ import os
 import secrets
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from ..sop import LANGS, REPO_ROOT, default_sop
+from .turn import ROOM_TURN_ENV
 
 APP_DIR = REPO_ROOT / "app"
 SHARE_DIR = Path(__file__).resolve().parent / "share"
@@ -48,6 +55,8 @@ IOPUB_TIMEOUT_S = 120       # the default (4 s) gave blank pages under load
 CULL_IDLE_S = 300           # a kernel with no page attached goes after 5 minutes
 CULL_INTERVAL_S = 30
 SPARE_KERNELS = 4           # preheated kernels kept once the room has arrived (reloads, late comers)
+TOP_UP_EVERY_S = 2          # how often the pool of preheated kernels is checked ...
+QUIET_S = 8                 # ... and topped up once no page has been asked for in this many seconds
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,7 @@ def room_full_html(lang: str) -> str:
 
 def make_server_class():
     """The Voila application with the room's handlers (built on demand: importing Voila is slow)."""
+    import tornado.ioloop
     import tornado.web
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
@@ -160,12 +170,25 @@ def make_server_class():
                 return await super().get(path)
             finally:
                 arriving[0] -= 1
-                if pools and START in pools and arriving[0] == 0:
-                    # Refill for the trainees still to come, not the room again: kernels = room + a few spares.
-                    pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
-                    in_use = max(len(km.list_kernel_ids()) - pooled, 0)
-                    pools[START]["pool_size"] = max(room.room - in_use, min(SPARE_KERNELS, room.room))
-                    km.fill_if_needed(notebook_name=START)
+                self.settings["refundkit_last_page"][0] = time.monotonic()
+                top_up(km, room, self.settings)
+
+    def top_up(km, room: Room, settings: dict) -> None:
+        """Preheated kernels for the trainees still to come, not the room again (kernels = room + a
+        few spares); after trainees leave, the room is ready again. While pages are being asked
+        for, only an empty pool is refilled at once (the next trainee would wait for a kernel
+        anyway); otherwise once no page has been asked for in QUIET_S: preheating runs the page
+        in kernels and in this server, which would slow the first clicks of a room that has just
+        arrived."""
+        pools = getattr(km, "kernel_pools_config", None)
+        if not pools or START not in pools or settings["refundkit_arriving"][0]:
+            return
+        pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
+        if pooled and time.monotonic() - settings["refundkit_last_page"][0] < QUIET_S:
+            return
+        in_use = max(len(km.list_kernel_ids()) - pooled, 0)
+        pools[START]["pool_size"] = max(room.room - in_use, min(SPARE_KERNELS, room.room))
+        km.fill_if_needed(notebook_name=START)
 
     class Entrance(tornado.web.RequestHandler):
         def get(self):
@@ -179,6 +202,7 @@ def make_server_class():
             settings = super().init_settings()
             settings["refundkit_room"] = self.room
             settings["refundkit_arriving"] = [0]  # pages being served right now (see AppPage.get)
+            settings["refundkit_last_page"] = [0.0]  # when the last page was served (time.monotonic)
             settings["websocket_max_message_size"] = MAX_BODY
             return settings
 
@@ -190,6 +214,10 @@ def make_server_class():
             return ours + super().init_handlers()
 
         def listen(self):
+            # Kernels closed by trainees who left are preheated again for the next ones (checked every few
+            # seconds; a page being served checks on its own).
+            tornado.ioloop.PeriodicCallback(lambda: top_up(self.kernel_manager, self.room, self.app.settings),
+                                            TOP_UP_EVERY_S * 1000).start()
             listen = self.app.listen
 
             def limited(port, address="", **kw):
@@ -220,7 +248,9 @@ def serve(port: int, room: Room, extra: list[str]) -> None:
 
     os.environ.update(voila_env())
     os.environ.pop("QUERY_STRING", None)
-    warm_kernels(Path(tempfile.mkdtemp(prefix="refundkit-app-")))
+    folder = Path(tempfile.mkdtemp(prefix="refundkit-app-"))
+    warm_kernels(folder)
+    os.environ[ROOM_TURN_ENV] = str(folder / "prebuild.turn")  # the kernels prepare parts one at a time
     cls = make_server_class()
     cls.room = room
     cls.launch_instance(argv=[*voila_args(port, room), *extra])
