@@ -1,23 +1,31 @@
-"""A room arriving at once: 1, 10 and 20 trainees open the app together, in real Chromium.
+"""A room arriving at once: 1, 10 and 20 trainees open the app together.
 
-    .venv/bin/python benchmarks/room.py [--sizes 1 10 20] [--room 20]
+    .venv/bin/python benchmarks/room.py [--sizes 1 10 20] [--room 20] [--think 3] [--browsers]
 
-Starts the app as `make app` does (`python -m refundkit.app`, a fresh progress
-record), waits until its preheated kernels have run the page, then for each
-size opens that many browser contexts at the same moment (each its own
-cookies and storage, as separate laptops) and measures per trainee:
-  ws       from the request to the page's scripts connecting to its kernel: the browser's own
-           work (Voila's scripts), before anything of the kit; the floor of `drawn`
-  drawn    from the request to the start page drawn and answering (its parts listed)
+Starts the app as `make app` does (`python -m refundkit.app`, a fresh progress record), waits
+until its preheated kernels have run the page, then for each size lets that many trainees
+arrive at the same moment. In a room each trainee's browser runs on the trainee's own
+computer, and this machine only serves; so by default one trainee is real Chromium (its own
+cookies and storage) and the others are laptops seen from the server (benchmarks/room_client.py:
+the page's own requests and widget messages over HTTP and the kernel's websocket, no browser).
+`--browsers` makes every trainee a Chromium page on this machine instead: an upper bound, where
+this machine's two cores also compile Voila's scripts (about 8 MB) and draw every trainee's page.
+
+Each trainee opens the page, gives a name, moves to the wizard, then answers an exercise
+question and checks it, pausing before each action as a person reads and types (--think
+seconds on average, between half and one and a half times that, so the room is not in lockstep).
+Per trainee:
+  drawn    from the request to the start page drawn and answering (its parts listed); for a
+           laptop seen from the server: the page and every widget's state received
+  ws       (Chromium) from the request to the page's scripts connecting to its kernel: the
+           browser's own work (Voila's scripts), before anything of the kit
   move     a click on another part (the wizard) until it shows: no new kernel
   check    a click on "check" in an exercise until the feedback shows (recorded in the record)
-and prints p50 / p95 of each beside the floors measured in the same run: `ws` above, and
+and prints p50 / p95 of each beside the floor measured in the same run:
   floor    the same browser drawing the trainer's token page (served with no kernel)
-then the memory of the server and its kernels (PSS: shared pages split among sharers) while the trainees are there,
-and how many trainee kernels are left some seconds after their tabs closed.
+then the memory of the server and its kernels (PSS: shared pages split among sharers) while the
+trainees are there, and how many trainee kernels are left some seconds after their tabs closed.
 The machine's load (os.getloadavg) is printed before and after each size.
-Chromium runs on the same machine as the server here (in a room it runs on the
-trainees' computers), so the figures are an upper bound.
 Needs /usr/bin/chromium (or $REFUNDKIT_CHROMIUM) and Playwright, as the browser tests do.
 """
 from __future__ import annotations
@@ -33,7 +41,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_server import start_app, stop_app  # noqa: E402  (this folder)
+import room_client  # noqa: E402  (this folder)
+from room_client import pause  # noqa: E402
+from app_server import start_app, stop_app  # noqa: E402
 
 CHROMIUM = os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -141,7 +151,7 @@ VIEW = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
 
 async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label: str, out: dict,
-                  shared=None) -> None:
+                  shared=None, think: float = 0) -> None:
     ctx = shared or await browser.new_context(**VIEW)
     ctx.set_default_timeout(180_000)
     page = await ctx.new_page()
@@ -150,8 +160,10 @@ async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label
     await page.goto(f"{base}/")
     await page.locator(".rk-app-links .rk-app-go").first.wait_for(state="visible")
     out["drawn"] = time.monotonic() - t
+    await asyncio.sleep(pause(think))
     await page.locator(".rk-app-name input").fill(f"学员{id(out) % 10000}")
     await page.locator(".rk-app-name input").press("Enter")
+    await asyncio.sleep(pause(think))
     t = time.monotonic()
     await page.locator(".rk-app-bar .rk-go-wizard").click()
     await page.locator(".rk-wizard").wait_for(state="visible")
@@ -160,6 +172,7 @@ async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label
     await page.locator(f".rk-go-{exercise}").click()
     box = page.locator(f".rk-q-{qid.replace('.', '-')}")
     await box.locator(".rk-answer").get_by_label(answer_label, exact=True).check()
+    await asyncio.sleep(pause(think))
     t = time.monotonic()
     await box.locator(".rk-check").click()
     await box.locator(".rk-feedback .rk-msg-ok, .rk-feedback .rk-msg-error").first.wait_for(state="visible")
@@ -221,33 +234,42 @@ async def run(args) -> None:
                 await warm.locator(".rk-app-links .rk-app-go").first.wait_for(state="visible", timeout=180_000)
                 await warm.goto("about:blank")
                 await warm.close()
-                wait_quiet(proc.pid, 0)  # kernels idle again (the pool is topped up after each arrival, not back to --room)
+                wait_quiet(proc.pid, args.room)  # kernels idle again, the pool full
                 print("trainees share one browser profile with Voila's scripts cached (--shared-cache)")
             for n in args.sizes:
                 fl = [await floor(browser, base) for _ in range(3)]
                 before = load()
                 pool_before = set(kernels(proc.pid))
                 outs = [{} for _ in range(n)]
-                results = await asyncio.gather(*(trainee(browser, base, sop, ex.id, q.id, label, o, shared)
-                                                 for o in outs), return_exceptions=True)
+                # Everyone in Chromium (--browsers), or the first trainee in Chromium and the others seen from the server.
+                real = outs if args.browsers else outs[:1]
+                results = await asyncio.gather(
+                    *(trainee(browser, base, sop, ex.id, q.id, label, o, shared, args.think) for o in real),
+                    *(room_client.trainee(base, f"学员{i}", ex.id, q.id, label, o, args.think)
+                      for i, o in enumerate(outs[len(real):])), return_exceptions=True)
                 failed = [r for r in results if isinstance(r, Exception)]
                 ks = kernels(proc.pid)
                 mem = rss_mb([proc.pid, *tree(proc.pid)])
-                print(f"\n{n} trainee(s) at once ({before} before, {load()} after); {len(failed)} failed")
+                print(f"\n{n} trainee(s) at once, {len(real)} in Chromium ({before} before, {load()} after); "
+                      f"{len(failed)} failed")
                 for e in failed[:3]:
                     print(f"  failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
                 print(f"  floor    p50 {statistics.median(fl):5.2f} s   (a page with no kernel, same browser)")
+                groups = [("all", outs)] if len(real) == n else [("all", outs), ("chromium", real), ("server", outs[1:])]
                 for what in ("ws", "drawn", "move", "check"):
-                    vals = [o[what] for o in outs if what in o]
-                    if vals:
-                        print(f"  {what:8} p50 {pct(vals, 50):5.2f} s   p95 {pct(vals, 95):5.2f} s   max {max(vals):5.2f} s"
-                              f"   (n={len(vals)})")
+                    for label_, group in groups:
+                        vals = [o[what] for o in group if what in o]
+                        if vals and not (what == "ws" and label_ != "chromium" and len(groups) > 1):
+                            print(f"  {what:6} {label_:8} p50 {pct(vals, 50):5.2f} s   p95 {pct(vals, 95):5.2f} s   "
+                                  f"max {max(vals):5.2f} s   (n={len(vals)})")
                 share = [o["drawn"] - o["ws"] for o in outs if "drawn" in o and "ws" in o]
                 if share:
                     print(f"  kit      p50 {pct(share, 50):5.2f} s   p95 {pct(share, 95):5.2f} s   "
                           "(drawn - ws: the kernel's part of the wait, beyond Voila's own scripts)")
                 print(f"  memory   {mem:.0f} MB (PSS): server, {len(ks)} kernels and their launchers ({mem / max(len(ks), 1):.0f} MB a kernel)")
                 for o in outs:  # leaving the page is what fires its kernel shutdown call, as closing a tab does
+                    if "client" in o:
+                        await o["client"].close()
                     if "page" in o:
                         await o["page"].goto("about:blank")
                         await (o["ctx"] or o["page"]).close()
@@ -255,7 +277,7 @@ async def run(args) -> None:
                 # The trainees took n of the pool's kernels; those of them still running were not shut down.
                 left = len(pool_before & set(kernels(proc.pid))) - (len(pool_before) - n)
                 print(f"  {args.linger:.0f} s after the tabs closed: {max(left, 0)} trainee kernel(s) left")
-                wait_quiet(proc.pid, 0)  # idle again before the next size
+                wait_quiet(proc.pid, args.room)  # the room ready again (kernels preheated) before the next size
             await browser.close()
     finally:
         stop_app(proc)
@@ -266,6 +288,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 20])
     parser.add_argument("--room", type=int, default=20, help="preheated kernels (make app --room)")
+    parser.add_argument("--think", type=float, default=3,
+                        help="seconds a trainee takes before each action (reading, typing a name)")
+    parser.add_argument("--browsers", action="store_true",
+                        help="every trainee in Chromium on this machine (default: one, the others seen from the server)")
     parser.add_argument("--linger", type=float, default=10, help="seconds to wait after closing the tabs")
     parser.add_argument("--shared-cache", action="store_true",
                         help="trainees share one browser profile with Voila's scripts cached (the server's share "
