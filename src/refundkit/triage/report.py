@@ -231,13 +231,25 @@ def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_not
         out.append(f"{t('triage_rows_read')}: {exp.rows_read}   {t('triage_duplicates')}: {len(exp.duplicates)}")
     out.append("")
     acts = {a.id: a(lang) for a in sop.actions}
-    by_action = d.groupby("action", observed=True).agg(n=("ticket", "size"), fen=("refund_fen", "sum"))
-    order = [a.id for a in sop.actions if a.id in by_action.index]
     urg_names = ["overdue", "due_soon", "on_time"]
-    by_urg = d.groupby(["action", "urgency"], observed=True).size().unstack(fill_value=0).reindex(columns=urg_names, fill_value=0)
-    rows = [[acts[a], str(by_action.loc[a, "n"]), *(str(by_urg.loc[a, u]) for u in urg_names), fmt(_dec(by_action.loc[a, "fen"]))]
+    # Tickets and money per action, and per action and urgency: counted over the codes (exact
+    # integer sums of fen), not through a groupby.
+    action = pd.Categorical(d["action"])
+    a_codes = action.codes.astype(np.int64)
+    u_codes = pd.Categorical(d["urgency"], categories=urg_names).codes.astype(np.int64)
+    n_act = len(action.categories)
+    counted = a_codes >= 0
+    per_action = np.bincount(a_codes[counted], minlength=n_act)
+    fen = np.zeros(n_act, dtype=np.int64)
+    np.add.at(fen, a_codes[counted], d["refund_fen"].to_numpy(dtype=np.int64)[counted])
+    both = counted & (u_codes >= 0)
+    per_urg = np.bincount(a_codes[both] * len(urg_names) + u_codes[both], minlength=n_act * len(urg_names))
+    per_urg = per_urg.reshape(n_act, len(urg_names))
+    where = {a: k for k, a in enumerate(action.categories.tolist())}
+    order = [a.id for a in sop.actions if a.id in where and per_action[where[a.id]]]
+    rows = [[acts[a], str(per_action[where[a]]), *(str(x) for x in per_urg[where[a]].tolist()), fmt(_dec(fen[where[a]]))]
             for a in order]
-    tot_urg = [str(int((d["urgency"] == u).sum())) for u in urg_names]
+    tot_urg = [str(int(x)) for x in np.bincount(u_codes[u_codes >= 0], minlength=len(urg_names)).tolist()]
     rows.append([t("total"), str(len(d)), *tot_urg, fmt(_dec(int(d["refund_fen"].sum())))])
     out.append(f"{t('triage_by_action')} / {t('triage_by_urgency')}")
     out.append(text_table(rows, [t("action"), t("triage_count"), *(t(u) for u in urg_names), t("triage_money_at_stake")],
@@ -250,8 +262,9 @@ def terminal_report(result, sop: Sop, lang: str = "zh", top: int = 20, clock_not
         n = min(top, len(d))
         out.append(t("triage_top").format(n=n))
         rows = []
-        for i in range(n):
-            r = d.iloc[i]
+        head = d.iloc[:n]
+        cols = ("ticket", "action", "urgency", "hours_left", "due", "refund_fen", "to_check")
+        for i, r in enumerate(dict(zip(cols, v)) for v in zip(*(head[c].tolist() for c in cols))):  # not a row at a time
             flag = t(r["urgency"]) if r["urgency"] != "on_time" else ""
             left = time_left(pd.Timedelta(hours=float(r["hours_left"])).to_pytimedelta(), sop, lang)
             checks = []
