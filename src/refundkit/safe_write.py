@@ -291,7 +291,8 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
         for start in range(0, len(df), CSV_ROWS_AT_ONCE):
             part = df.iloc[start: start + CSV_ROWS_AT_ONCE]
             cols = [_csv_texts(part.iloc[:, j], made) for j in range(part.shape[1])]
-            f.write(("\r\n".join(map(",".join, zip(*cols))) + "\r\n").encode("utf-8"))
+            f.write("\r\n".join(map(",".join, zip(*cols))).encode("utf-8"))
+            f.write(b"\r\n")  # not added to the block's text: that would copy it whole once more
     return path
 
 
