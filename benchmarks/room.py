@@ -20,6 +20,7 @@ Per trainee:
   ws       (Chromium) from the request to the page's scripts connecting to its kernel: the
            browser's own work (Voila's scripts), before anything of the kit
   move     a click on another part (the wizard) until it shows: no new kernel
+  to_exercise  the same from the start part into an exercise
   check    a click on "check" in an exercise until the feedback shows (recorded in the record)
 and prints p50 / p95 of each beside the floor measured in the same run:
   floor    the same browser drawing the trainer's token page (served with no kernel)
@@ -169,8 +170,12 @@ async def trainee(browser, base: str, sop, exercise: str, qid: str, answer_label
     await page.locator(".rk-wizard").wait_for(state="visible")
     out["move"] = time.monotonic() - t
     await page.locator(".rk-app-bar .rk-go-start").click()
+    await asyncio.sleep(pause(think))
+    t = time.monotonic()
     await page.locator(f".rk-go-{exercise}").click()
     box = page.locator(f".rk-q-{qid.replace('.', '-')}")
+    await box.locator(".rk-check").wait_for(state="visible")
+    out["to_exercise"] = time.monotonic() - t
     await box.locator(".rk-answer").get_by_label(answer_label, exact=True).check()
     await asyncio.sleep(pause(think))
     t = time.monotonic()
@@ -256,11 +261,11 @@ async def run(args) -> None:
                     print(f"  failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
                 print(f"  floor    p50 {statistics.median(fl):5.2f} s   (a page with no kernel, same browser)")
                 groups = [("all", outs)] if len(real) == n else [("all", outs), ("chromium", real), ("server", outs[1:])]
-                for what in ("ws", "drawn", "move", "check"):
+                for what in ("ws", "drawn", "move", "to_exercise", "check"):
                     for label_, group in groups:
                         vals = [o[what] for o in group if what in o]
                         if vals and not (what == "ws" and label_ != "chromium" and len(groups) > 1):
-                            print(f"  {what:6} {label_:8} p50 {pct(vals, 50):5.2f} s   p95 {pct(vals, 95):5.2f} s   "
+                            print(f"  {what:11} {label_:8} p50 {pct(vals, 50):5.2f} s   p95 {pct(vals, 95):5.2f} s   "
                                   f"max {max(vals):5.2f} s   (n={len(vals)})")
                 share = [o["drawn"] - o["ws"] for o in outs if "drawn" in o and "ws" in o]
                 if share:

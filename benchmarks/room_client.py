@@ -11,6 +11,7 @@ what the page's scripts ask of the server, over the same HTTP and websocket prot
            other parts in the kernel's idle time)
   name     type the learner's name
   move     click another part (the wizard): until the kernel has answered (idle again)
+  to_exercise  the same for an exercise (from the start part)
   check    pick the right answer of an exercise question and click "check": until the feedback
            is back, and it must say "right"
 
@@ -180,7 +181,8 @@ async def trainee(base: str, name: str, exercise: str, qid: str, answer: str, ou
         await asyncio.sleep(pause(think))
         out["move"] = await tr.click(tr.find("rk-go-wizard", within="rk-app-bar"))
         await tr.click(tr.find("rk-go-start", within="rk-app-bar"))
-        await tr.click(tr.find(f"rk-go-{exercise}"))
+        await asyncio.sleep(pause(think))
+        out["to_exercise"] = await tr.click(tr.find(f"rk-go-{exercise}"))
         box = f"rk-q-{qid.replace('.', '-')}"
         control = tr.find("rk-answer", within=box)
         labels = tr.models[control]["state"].get("_options_labels", [])

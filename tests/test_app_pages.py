@@ -298,3 +298,24 @@ def test_the_room_prepares_parts_one_kernel_at_a_time(tmp_path, monkeypatch, sop
     after = Turn()
     assert after.take()
     after.give_back()
+
+
+def test_a_preheated_kernel_builds_the_near_parts_ahead_and_still_opens_the_address(sop, db, monkeypatch):
+    """Before the trainee comes, a preheated kernel builds the wizard, calculators and explorer (not
+    in the page yet) and opens the record; then it opens the part the address names, start by default."""
+    import voila.utils
+
+    monkeypatch.setenv(voila.utils.ENV_VARIABLE.VOILA_PREHEAT, "True")
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda *a, **k: None)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    app = pages.App(sop)
+    app.open_request()
+    assert app.part == "start" and set(app.parts) == {"start", *pages.PARTS}
+    assert list(app.body.children) == [app.parts["start"]]
+    assert db.exists()  # the record is open before anyone checks
+    app.show("wizard")  # shown: put into the page
+    assert app.parts["wizard"] in app.body.children and app.current is app.parts["wizard"]
+    monkeypatch.setenv("QUERY_STRING", "part=exercise&id=ex02&lang=en")
+    other = pages.App(sop)
+    other.open_request()
+    assert (other.part, other.part_id, other.lang.value) == ("exercise", "ex02", "en")

@@ -8,9 +8,10 @@
 
 Parts are built the first time they are shown and kept, so moving between them
 costs no new kernel and keeps what the learner did there. A preheated kernel
-builds the parts one click from the start before the trainee comes; once the
-page is drawn, the others are built in idle time, one kernel of a room at a
-time (`prebuild`, `refundkit.app.turn`). The address says
+builds the parts one click from the start before the trainee comes (they reach
+the browser with the page's widget states) and puts them into the page once it
+is drawn; the exercises are built in idle time after the first draw, one kernel
+of a room at a time (`prebuild`, `refundkit.app.turn`), or when asked for. The address says
 which part to open (`?part=wizard`, `?part=exercise&id=ex01`, `?scenario=SC01`)
 and in which language (`?lang=en`; Chinese by default).
 
@@ -204,7 +205,10 @@ class App(W.VBox):
         if wait_for_request is not None:
             if os.getenv(ENV_VARIABLE.VOILA_PREHEAT, "False") != "False":  # nobody is waiting yet
                 self._open_record()
-                for ahead in PARTS:  # the parts one click from the start
+                # The parts one click from the start, built now: when the trainee comes they reach the
+                # browser with the page's widget states (one message), not as widget messages in the rush.
+                # Not the exercises: their ~1,200 widgets would make every first draw slower.
+                for ahead in PARTS:
                     self._add(ahead, attach=False)
             wait_for_request()
         self.follow(query(), part)
@@ -226,8 +230,8 @@ class App(W.VBox):
         draw does not wait for them), and in a room only on the room's turn (`turn`: one
         kernel at a time). Moving to them later only changes a style; a part not built yet is
         built when asked for. Parts a preheated kernel built before the trainee came
-        (`open_request`) are only put into the page (no turn needed: one message each).
-        Outside a running kernel: nothing."""
+        (`open_request`) are only put into the page (no turn needed: one message each, the
+        browser draws them in its idle time). Outside a running kernel: nothing."""
         import asyncio
         import random
 
@@ -237,7 +241,7 @@ class App(W.VBox):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        todo = [("wizard", ""), ("calculators", ""), ("explorer", ""), *[("exercise", ex.id) for ex in exercise_list()]]
+        todo = self._other_parts()
         room = Turn()
 
         def step() -> None:
@@ -257,6 +261,11 @@ class App(W.VBox):
                 loop.call_later(gap * (0.5 + random.random()), step)
 
         loop.call_later(delay, step)
+
+    @staticmethod
+    def _other_parts() -> list[tuple[str, str]]:
+        """(part, exercise id) of every part but the start, in the order a trainee meets them."""
+        return [*((p, "") for p in PARTS), *(("exercise", ex.id) for ex in exercise_list())]
 
     def _drawn(self, change) -> None:
         """The browser shows the page (ipywidgets counts its views): time to prepare the other parts."""

@@ -176,17 +176,19 @@ def make_server_class():
     def top_up(km, room: Room, settings: dict) -> None:
         """Preheated kernels for the trainees still to come, not the room again (kernels = room + a
         few spares); after trainees leave, the room is ready again. While pages are being asked
-        for, only an empty pool is refilled at once (the next trainee would wait for a kernel
-        anyway); otherwise once no page has been asked for in QUIET_S: preheating runs the page
-        in kernels and in this server, which would slow the first clicks of a room that has just
-        arrived."""
+        for, only an empty pool of a room still arriving is refilled at once (the next trainee
+        would wait for a kernel anyway); otherwise once no page has been asked for in QUIET_S:
+        preheating runs the page in kernels and in this server, which would slow the first clicks
+        of a room that has just arrived."""
         pools = getattr(km, "kernel_pools_config", None)
         if not pools or START not in pools or settings["refundkit_arriving"][0]:
             return
         pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
-        if pooled and time.monotonic() - settings["refundkit_last_page"][0] < QUIET_S:
-            return
         in_use = max(len(km.list_kernel_ids()) - pooled, 0)
+        # At once only for an empty pool while the room is still arriving; a room that has all come
+        # (in_use >= room) gets its spares once it is quiet.
+        if (pooled or in_use >= room.room) and time.monotonic() - settings["refundkit_last_page"][0] < QUIET_S:
+            return
         pools[START]["pool_size"] = max(room.room - in_use, min(SPARE_KERNELS, room.room))
         km.fill_if_needed(notebook_name=START)
 
