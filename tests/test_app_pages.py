@@ -301,8 +301,8 @@ def test_the_room_prepares_parts_one_kernel_at_a_time(tmp_path, monkeypatch, sop
 
 
 def test_a_preheated_kernel_builds_the_near_parts_ahead_and_still_opens_the_address(sop, db, monkeypatch):
-    """Before the trainee comes, a preheated kernel builds the wizard, calculators and explorer (not
-    in the page yet) and opens the record; then it opens the part the address names, start by default."""
+    """Before the trainee comes, a preheated kernel builds the wizard, calculators, explorer and the
+    first exercise (not in the page yet) and opens the record; then it opens the part the address names, start by default."""
     import voila.utils
 
     monkeypatch.setenv(voila.utils.ENV_VARIABLE.VOILA_PREHEAT, "True")
@@ -310,7 +310,8 @@ def test_a_preheated_kernel_builds_the_near_parts_ahead_and_still_opens_the_addr
     monkeypatch.delenv("QUERY_STRING", raising=False)
     app = pages.App(sop)
     app.open_request()
-    assert app.part == "start" and set(app.parts) == {"start", *pages.PARTS}
+    first = pages.exercise_list()[0].id
+    assert app.part == "start" and set(app.parts) == {"start", *pages.PARTS, f"exercise:{first}"}
     assert list(app.body.children) == [app.parts["start"]]
     assert db.exists()  # the record is open before anyone checks
     app.show("wizard")  # shown: put into the page

@@ -205,11 +205,12 @@ class App(W.VBox):
         if wait_for_request is not None:
             if os.getenv(ENV_VARIABLE.VOILA_PREHEAT, "False") != "False":  # nobody is waiting yet
                 self._open_record()
-                # The parts one click from the start, built now: when the trainee comes they reach the
-                # browser with the page's widget states (one message), not as widget messages in the rush.
-                # Not the exercises: their ~1,200 widgets would make every first draw slower.
-                for ahead in PARTS:
-                    self._add(ahead, attach=False)
+                # The parts one click from the start and the first exercise (where a workshop's agenda
+                # goes first), built now: when the trainee comes they reach the browser with the page's
+                # widget states (one message), not as widget messages in the rush. Not every exercise:
+                # their ~1,200 widgets would make every first draw slower.
+                for ahead, id in self._other_parts()[:len(PARTS) + 1]:
+                    self._add(ahead, id, attach=False)
             wait_for_request()
         self.follow(query(), part)
 
