@@ -1,9 +1,10 @@
 """Shared fixtures: the shipped SOP, the scenario bank and the training clock.
 
 Also how `make test` spreads the suite over the cores (pytest-xdist, `--dist loadfile`):
-a test file, or a notebook with all its cells, runs on one worker; a folder under tests/
-(tests/browser/ ...) runs whole on one worker, so its session fixtures - the servers and
-the browser - start once per run.
+a test file, or a notebook with all its cells, runs on one worker; tests/hub/ runs whole on
+one worker (its session fixtures, JupyterHub and the browser, start once per run); the browser
+tests run in a few groups (BROWSER_GROUPS), each on one worker with the servers it needs, so
+that the longest unit of the run is no longer all of them one after the other.
 """
 from __future__ import annotations
 
@@ -46,19 +47,39 @@ def sop_text() -> str:
     return DEFAULT_SOP_PATH.read_text(encoding="utf-8")
 
 
+# Browser test files that share a worker (and so its app server and its one trainee tab); any other
+# file under tests/browser/ is a unit of its own.
+BROWSER_GROUPS = {"test_app.py": "app", "test_learner.py": "app"}
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """One Playwright per test process: the browser and the hub tests may run in the same worker, and a
+    second Playwright in one process fails ("Sync API inside the asyncio loop")."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw
+
+
 def work_unit(nodeid: str) -> str:
-    """What one worker runs together: a folder under tests/, else the file (a notebook with its cells)."""
+    """What one worker runs together: a browser group, a folder under tests/, else the file (a
+    notebook with its cells)."""
     path = nodeid.split("::", 1)[0]
     parts = path.split("/")
+    if parts[:2] == ["tests", "browser"] and len(parts) > 2:
+        return "tests/browser/" + BROWSER_GROUPS.get(parts[2], parts[2])
     if len(parts) > 2 and parts[0] == "tests":
         return "/".join(parts[:2])
     return path
 
 
 # The longest units start first, so that no long one is left for the end of a run on one core
-# (seconds on a quiet 2-core machine); the rest keep their order, notebooks last to fill the gaps.
-LONG_FIRST = ("tests/browser", "tests/hub", "tests/test_review_loop.py", "tests/test_progress.py",
-              "tests/test_lessons_window.py", "tests/test_triage_agreement.py", "tests/test_engine.py")
+# (seconds of a quiet 2-core machine: hub 75, window loop 80, room 45, app 45, lab 20); the
+# rest keep their order, notebooks last to fill the gaps.
+LONG_FIRST = ("tests/test_review_loop.py", "tests/hub", "tests/browser/test_room.py", "tests/browser/app",
+              "tests/browser/test_lab.py", "tests/test_triage_agreement.py", "tests/test_wheel.py",
+              "tests/test_lessons_window.py", "tests/test_engine.py", "tests/test_progress.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -74,7 +95,7 @@ except ImportError:  # plain pytest: nothing to schedule
 
 if LoadFileScheduling is not None:
     class FolderOrFileScheduling(LoadFileScheduling):
-        """--dist loadfile, a folder under tests/ as one unit, units in collection order (see LONG_FIRST)."""
+        """--dist loadfile, units as `work_unit` says, in collection order (see LONG_FIRST)."""
 
         def __init__(self, config, log=None):
             super().__init__(config, log)

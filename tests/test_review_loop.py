@@ -221,13 +221,19 @@ def clone(tmp_path: Path, keep: set[str] | None = None) -> Kit:
     return kit
 
 
-def test_changed_window_review_loop(tmp_path):
+def test_changed_window_review_loop(tmp_path, monkeypatch, capsys):
     kit = clone(tmp_path, keep={MOVES, STAYS})
     assert kit.notebooks() == [MOVES, STAYS]
     # A longer window (10 days): deadlines move, overdue requests are no longer approved by the system.
     kit.edit_sop(lambda t: t.replace("  handling_window:\n    days: 7\n", "  handling_window:\n    days: 10\n", 1))
-    r = kit.rk("sop", "check")
-    assert r.returncode == 1 and "the content changed since HEAD" in r.stderr and f"version is still {V0}" in r.stderr
+    # The gate refuses it without a new version (in this process: the passing check below is the command's own run).
+    from refundkit.cli import main
+
+    with monkeypatch.context() as m:
+        m.chdir(kit.root)
+        m.delenv("REFUNDKIT_SOP", raising=False)
+        rc, err = main(["sop", "check", str(kit.sop)]), capsys.readouterr().err
+    assert rc == 1 and "the content changed since HEAD" in err and f"version is still {V0}" in err
     kit.bump(V1, "- 处理期限改为10天。/ The handling window is 10 days.")
     r = kit.rk("sop", "check")
     assert r.returncode == 0, r.stderr

@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec
 
+from refundkit import warm_kernel
 from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
 
 WARM = [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"]
@@ -103,12 +106,32 @@ def test_the_kernel_goes_with_its_stand_in(zygote, tmp_path):
     km.cleanup_resources()
 
 
-def test_another_pythonpath_gets_a_plain_kernel(zygote, tmp_path):
-    """A clone under review runs its own code: the zygote's modules are not it."""
-    km, kc = start(tmp_path, {"PYTHONPATH": str(tmp_path)})
+def test_another_pythonpath_runs_its_own_kit(zygote, tmp_path):
+    """A clone under review runs its own code: the kit from its PYTHONPATH, not the zygote's, in a
+    forked kernel; a path that would shadow a module the zygote preloaded gets a plain kernel."""
+    clone = tmp_path / "clone"
+    (clone / "refundkit").mkdir(parents=True)
+    (clone / "refundkit" / "__init__.py").write_text("WHERE = 'clone'\n")
+    shutil.copy(Path(warm_kernel.__file__), clone / "refundkit")  # the clone's launcher starts its kernel
+    km, kc = start(tmp_path, {"PYTHONPATH": str(clone)})
     try:
-        out, reply = run(kc, "import os; print(os.getppid())")
-        assert reply["status"] == "ok" and int(out) != zygote.pid
+        out, reply = run(kc, "import os, sys, refundkit, yaml\n"
+                             "print(os.getppid(), refundkit.WHERE, refundkit.__file__, sys.path[0])")
+        assert reply["status"] == "ok", reply
+        ppid, where, init, first = out.split()
+        assert int(ppid) == zygote.pid and where == "clone"
+        assert init == str(clone / "refundkit" / "__init__.py") and first == str(clone)
+    finally:
+        stop(km, kc)
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "yaml.py").write_text("WHERE = 'shadow'\n")
+    km, kc = start(tmp_path, {"PYTHONPATH": str(shadow)})
+    try:
+        out, reply = run(kc, "import os, yaml; print(os.getppid(), yaml.WHERE)")
+        assert reply["status"] == "ok", reply
+        ppid, where = out.split()
+        assert int(ppid) != zygote.pid and where == "shadow"
     finally:
         stop(km, kc)
 

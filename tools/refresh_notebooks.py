@@ -2,7 +2,8 @@
 
 After an intended SOP change, run this and read `git diff notebooks/`: only
 outputs that the change moved should differ. To keep that diff quiet:
-- the kernel is this interpreter (the project's venv), whatever kernels the machine has;
+- the kernel is this interpreter (the project's venv), whatever kernels the machine has (started
+  warm, refundkit.warm_kernel);
 - execution counts are renumbered 1..n, timing and widget state metadata dropped;
 - consecutive prints are joined into one output (how they were split depends on timing);
 - a widget's live view (model ids change every run) is not stored: it only
@@ -32,7 +33,7 @@ def kernel_dir() -> str:
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+        "argv": [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}",
                  # Record what the notebook reads of the SOP (only when REFUNDKIT_READS_OUT is set).
                  "--IPKernelApp.exec_lines=['__import__(\"refundkit.review.reads\").review.reads.start()']"],
         "display_name": "Python 3 (ipykernel)", "language": "python"}))
@@ -97,7 +98,11 @@ def main(argv: list[str]) -> int:
     for t in targets:
         paths += sorted(p for p in t.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) if t.is_dir() else [t]
     jobs = int(os.environ.get("REFRESH_JOBS", "2"))
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    from refundkit.warm_kernel import zygote
+
+    # Kernels forked from one process that has imported the libraries once (refundkit.warm_kernel).
+    with zygote() as env, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        os.environ.update(env)
         list(pool.map(refresh, paths))  # re-raises the first failure
     return 0
 

@@ -12,11 +12,13 @@ others (copy on write).
 The kernel command asks the zygote at $REFUNDKIT_WARM_KERNELS for a kernel and stays as its
 stand-in for the kernel manager: it passes on the signals it gets (interrupt, terminate) and exits
 with the kernel's exit code; the kernel exits if its stand-in is killed. Without a zygote (variable
-unset, socket gone, another interpreter, another PYTHONPATH) it becomes an ordinary ipykernel
-(exec), so it is never worse than a plain kernel. REFUNDKIT_WARM_KERNELS=0 turns warm kernels off.
+unset, socket gone, another interpreter, a PYTHONPATH that would shadow a preloaded module) it
+becomes an ordinary ipykernel (exec), so it is never worse than a plain kernel. REFUNDKIT_WARM_KERNELS=0 turns warm kernels off.
 
-The kit itself is never imported by the zygote: each kernel imports it fresh under its own
-environment (REFUNDKIT_SOP, REFUNDKIT_DB, the PYTHONPATH of a clone under review...).
+The kit itself is never imported by the zygote (but for this module): each kernel imports it
+fresh under its own environment (REFUNDKIT_SOP, REFUNDKIT_DB...). A kernel asked for under another
+PYTHONPATH (a clone under review runs its own kit) gets that path, and the kit's package is
+dropped from its modules so that it is imported from there.
 Bottom layer: imports nothing of the kit (the package's __init__ is lazy, so this stays light).
 """
 from __future__ import annotations
@@ -111,7 +113,44 @@ def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
     return json.loads(body), list(fds)
 
 
-def _child(req: dict, fds: list[int], parent_cwd_on_path: bool) -> None:
+KIT = (__package__ or __name__).partition(".")[0]  # "refundkit", also when run with -m
+
+
+def _entries(pythonpath: str) -> list[str]:
+    return [os.path.abspath(p) for p in pythonpath.split(os.pathsep) if p]
+
+
+def _path_serves(pythonpath: str, ours: str) -> bool:
+    """Can a kernel forked from here run under `pythonpath`? Yes unless a folder it adds holds a module
+    this process has imported (the kernel would use the preloaded one, not that folder's); the kit's
+    package is the exception: the kernel drops it (`_use_path`)."""
+    if pythonpath == ours:
+        return True
+    loaded = {name.partition(".")[0] for name in sys.modules} - {KIT}
+    for entry in set(_entries(pythonpath)) - set(_entries(ours)):
+        try:
+            names = os.listdir(entry)
+        except OSError:
+            continue
+        if any(n.partition(".")[0] in loaded for n in names):  # pkg/, mod.py, mod.cpython-311-....so
+            return False
+    return True
+
+
+def _use_path(pythonpath: str, ours: str) -> None:
+    """In the forked kernel: the PYTHONPATH it was asked for in place of ours, the kit imported from there."""
+    if pythonpath == ours:
+        return
+    import importlib
+
+    old = set(_entries(ours))
+    sys.path[:] = [*_entries(pythonpath), *(p for p in sys.path if os.path.abspath(p) not in old)]
+    for name in [n for n in sys.modules if n == KIT or n.startswith(KIT + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _child(req: dict, fds: list[int], parent_cwd_on_path: bool, pythonpath: str) -> None:
     """In the forked kernel: take the stand-in's stdio, environment and folder, then run ipykernel."""
     for target, fd in enumerate(fds[:3]):
         os.dup2(fd, target)
@@ -124,6 +163,7 @@ def _child(req: dict, fds: list[int], parent_cwd_on_path: bool) -> None:
     os.chdir(req["cwd"])
     if parent_cwd_on_path:  # as ipykernel_launcher does: no current folder on the path while loading
         del sys.path[0]
+    _use_path(req["env"].get("PYTHONPATH", ""), pythonpath)
     _as_in_a_kernel()
     _watch(int(req["parent"]))
     # The class read JPY_PARENT_PID when the zygote imported it: say it here. With it the kernel is quiet
@@ -231,7 +271,8 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
                 except (OSError, ValueError):
                     conn.close()
                     continue
-                if req.get("exe") != sys.executable or req.get("env", {}).get("PYTHONPATH", "") != pythonpath:
+                if req.get("exe") != sys.executable or not _path_serves(req.get("env", {}).get("PYTHONPATH", ""),
+                                                                        pythonpath):
                     conn.sendall(b"no other-interpreter-or-path\n")
                     conn.close()
                     for fd in fds:
@@ -247,7 +288,7 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
                         for s in (listener, wake_r, wake_w, *waiting.values()):
                             s.close()
                         conn.close()
-                        _child(req, fds, cwd_on_path)
+                        _child(req, fds, cwd_on_path, pythonpath)
                         code = 0
                     except SystemExit as exc:
                         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -318,10 +359,12 @@ def stop_zygote(proc) -> None:
 @contextlib.contextmanager
 def zygote(folder: str | None = None):
     """A zygote for this process's kernels while the block runs: yields the environment to give them
-    (with $REFUNDKIT_WARM_KERNELS), or the plain environment when it is off or could not start."""
+    (with $REFUNDKIT_WARM_KERNELS), or the plain environment when it is off or could not start. A zygote
+    already named in $REFUNDKIT_WARM_KERNELS (a test run's) is used as it is."""
     import tempfile
 
-    if os.environ.get(ENV) == "0":  # turned off: plain kernels
+    given = os.environ.get(ENV)
+    if given == "0" or (given and os.path.exists(given)):  # turned off (plain kernels), or one serves already
         yield dict(os.environ)
         return
     with tempfile.TemporaryDirectory(prefix="refundkit-warm-", dir=folder) as tmp:

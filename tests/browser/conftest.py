@@ -204,16 +204,42 @@ def launch_lab(tmp: Path) -> Server:
     return launch("jupyterlab", argv, env, port, "/api/status", tmp)
 
 
+_setting_up: list = []  # the test whose fixtures are being set up (see `servers`)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _setting_up[:] = [item]
+
+
+class Servers(dict):
+    """The servers started in this process (by name), each launched on first need."""
+    LAUNCH = {"voila": launch_voila, "jupyterlab": launch_lab}
+    FIXTURE = {"app_server": "voila", "lab_server": "jupyterlab"}
+
+    def __init__(self, tmp_path_factory):
+        super().__init__()
+        self.tmp = tmp_path_factory
+
+    def start(self, name: str) -> Server:
+        if name not in self:
+            self[name] = self.LAUNCH[name](self.tmp.mktemp(name))
+        return self[name]
+
+
 @pytest.fixture(scope="session")
 def servers(request, tmp_path_factory):
-    """Start, side by side, the servers the selected tests need; stop them all at the end."""
-    wanted = {f for item in request.session.items for f in getattr(item, "fixturenames", ())}
-    started: dict[str, Server] = {}
+    """Start, side by side, the servers the first test file of this process needs (`make test` gives
+    each worker one group of browser test files, tests/conftest.py); any other on first use. Stop
+    them all at the end."""
+    first = _setting_up[0].path if _setting_up else None
+    wanted = {f for item in request.session.items if first is None or item.path == first
+              for f in getattr(item, "fixturenames", ())}
+    started = Servers(tmp_path_factory)
     try:
-        if "app_server" in wanted:
-            started["voila"] = launch_voila(tmp_path_factory.mktemp("voila"))
-        if "lab_server" in wanted:
-            started["jupyterlab"] = launch_lab(tmp_path_factory.mktemp("lab"))
+        for fixture, name in Servers.FIXTURE.items():
+            if fixture in wanted:
+                started.start(name)
         yield started
     finally:
         for server in started.values():
@@ -222,22 +248,19 @@ def servers(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_server(servers):
-    return wait_ready(servers["voila"])
+    return wait_ready(servers.start("voila"))
 
 
 @pytest.fixture(scope="session")
 def lab_server(servers):
-    return wait_ready(servers["jupyterlab"])
+    return wait_ready(servers.start("jupyterlab"))
 
 
 # ---------------------------------------------------------------- browser
 
 @pytest.fixture(scope="session")
-def playwright_session(servers):  # the servers boot while Chromium starts
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        yield pw
+def playwright_session(servers, playwright_instance):  # the servers boot while Chromium starts
+    return playwright_instance
 
 
 @pytest.fixture(scope="session")

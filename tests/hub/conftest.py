@@ -110,13 +110,10 @@ def hub(hub_needs, pg_server):
 
 
 @pytest.fixture(scope="session")
-def browser(hub_needs):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
+def browser(hub_needs, playwright_instance):
+    b = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    yield b
+    b.close()
 
 
 def offline(context) -> None:

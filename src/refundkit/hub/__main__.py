@@ -6,8 +6,9 @@
 Starts PostgreSQL from the OS packages in the state folder (unless --db gives a
 server), then JupyterHub on localhost with the proxy installed from npm into
 the state folder. Prints the login address, the room password for trainees and
-the trainer's password. Ctrl+C stops the hub, every trainee server and the
-database server it started; the records stay in the state folder.
+the trainer's password. The trainees' kernels start warm (refundkit.warm_kernel).
+Ctrl+C stops the hub, every trainee server and the database server it started;
+the records stay in the state folder.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+from ..app.serve import warm_kernels
 from ..progress import ProgressError, ProgressStore
 from .postgres import LocalPostgres, PostgresError, free_port
 from .settings import HubSettings
@@ -103,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
           f"  trainer:  log in as {s.trainer} with the password {s.trainer_password}\n"
           f"            (kept in {state / 'trainer-password'}); the trainer page opens\n"
           f"  records:  {shown}", flush=True)
+    # Trainees' kernels fork from one warm process (refundkit.warm_kernel), as in `make app`: each starts at
+    # once and shares the imported libraries' memory; it stops with this launcher.
+    warm = Path(tempfile.mkdtemp(prefix="refundkit-hub-"))
+    warm_kernels(warm)
     env = {**os.environ, **s.to_env()}
     hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=state, env=env)
 
@@ -116,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if pg:
             pg.stop()
+        shutil.rmtree(warm, ignore_errors=True)
     return 0 if code in (0, -signal.SIGTERM, 128 + signal.SIGTERM) else code
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from refundkit.hub.settings import HubSettings
+from refundkit.warm_kernel import ENV
 
 s = HubSettings.from_env()
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
@@ -41,7 +42,8 @@ c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.notebook_dir = str(s.app_dir)
 c.Spawner.default_url = s.trainee_url
 c.Spawner.args = [*(["--allow-root"] if os.geteuid() == 0 else []), *s.server_args]
-c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "PYTHONPATH", "REFUNDKIT_SOP", "REFUNDKIT_CHROMIUM"]
+# REFUNDKIT_WARM_KERNELS: the launcher's warm-kernel process, which the trainees' kernels fork from.
+c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "PYTHONPATH", "REFUNDKIT_SOP", "REFUNDKIT_CHROMIUM", ENV]
 c.Spawner.environment = {
     "REFUNDKIT_DB": s.db,
     "JUPYTER_PATH": str(s.share_dir),
