@@ -200,8 +200,13 @@ def _execute(path: Path, sop_file: Path, env: dict[str, str] | None = None) -> d
 
     node = nbformat.read(path, as_version=4)
     env = dict(env or os.environ, REFUNDKIT_SOP=str(sop_file))
-    NotebookClient(node, km=kernel_manager(env), timeout=300, allow_errors=True, store_widget_state=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL, env=env)
+    km = kernel_manager(env)
+    try:
+        NotebookClient(node, km=km, timeout=300, allow_errors=True, store_widget_state=False,
+                       resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL, env=env)
+    finally:  # nbclient leaves a kernel it was handed running; a zygote that outlives this run would keep it
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     return node
 
 
