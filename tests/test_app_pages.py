@@ -291,14 +291,12 @@ def test_the_room_prepares_parts_one_kernel_at_a_time(tmp_path, monkeypatch, sop
                 break
         return app
 
-    # A browser test earlier in this process (Playwright's sync API) leaves its event loop marked as
-    # running in this thread, where asyncio.run would refuse to start: set aside while this one runs.
-    outer = asyncio.events._get_running_loop()
-    asyncio.events._set_running_loop(None)
-    try:
-        app = asyncio.run(drawn_page())
-    finally:
-        asyncio.events._set_running_loop(outer)
+    # In a thread of its own: a browser test earlier in this process (Playwright's sync API) leaves
+    # an event loop marked as running in this one, where asyncio.run would refuse to start.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        app = pool.submit(asyncio.run, drawn_page()).result()
     assert set(app.parts) == {"start", "wizard", "calculators", "explorer",
                               *(f"exercise:{ex.id}" for ex in pages.exercise_list())}
     assert list(app.body.children) == list(app.parts.values())  # every part in the page, hidden but one
