@@ -257,7 +257,10 @@ class App(W.VBox):
                 return
             if room.take():
                 self._add(*todo.pop(0))
-                loop.call_later(gap, step)
+                if todo:
+                    loop.call_later(gap, step)
+                else:
+                    room.give_back()  # the last part: nothing to hold the turn for
             else:  # another kernel's turn: try again a little later, not in step with the others
                 loop.call_later(gap * (0.5 + random.random()), step)
 
