@@ -169,3 +169,4 @@ def test_language_switch_keeps_the_wizard_step_on_the_app_page(sop, sid):
         wz.next_button.click()
     page.lang.value = "zh"
     assert holder.children[0] is wz and wz.finished and sop.t("right_count", "zh") in wz.summary.value
+    assert not any(s.id in wz.summary.value for s in sop.steps)  # steps by title, never by id (ST1 ...)

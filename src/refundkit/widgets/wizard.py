@@ -285,12 +285,12 @@ class ProcedureWizard(SopWidget):
     def summary_html(self) -> str:
         lang, sop, d = self.lang, self.sop, self.decision
         right = sum(r["right"] for r in self.results)
-        rows = "".join(
-            f'<tr class="rk-result rk-result-{"right" if r["right"] else "wrong"}"><td>{r["step"]}</td>'
+        rows = "".join(  # steps numbered as the learner met them: the SOP's step ids are not for learners
+            f'<tr class="rk-result rk-result-{"right" if r["right"] else "wrong"}"><td>{n}</td>'
             f'<td>{esc(sop.step_by_id[r["step"]](lang))}</td>'
             f'<td>{esc(self.label(r["kind"], r["answer"], lang) if not str(r["answer"]).startswith("tick:") else cite(sop, r["answer"][5:], lang))}</td>'
             f'<td>{esc(self.label(r["kind"], r["expected"], lang))}</td><td>{"✔" if r["right"] else "✘"}</td></tr>'
-            for r in self.results)
+            for n, r in enumerate(self.results, 1))
         head = (f'<tr><th>{esc(self.t("step"))}</th><th></th><th>{esc(self.t("your_choice"))}</th>'
                 f'<th>{esc(self.t("right_answer"))}</th><th></th></tr>')
         act = sop.action_by_id[d.action]
