@@ -128,21 +128,10 @@ def _mask_cells(vals: list, fn) -> list:
                      and set(map(len, vals)) == {11} and set(joined[::11]) == {"1"})
         except TypeError:  # blanks or numbers among the texts
             usual = False
-        if usual:  # the digits as an array of 11 bytes a row: the middle four starred at once
+        if usual:  # the digits as an array of 11 bytes a row: mask_phone's usual cell, starred at once
             digits = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(vals), 11).copy()
             digits[:, 3:7] = ord(STAR)
             return digits.view("S11").ravel().astype("U11").astype(object).tolist()
-        return [v[:3] + STAR * 4 + v[-4:] if type(v) is str and len(v) == 11 and v.isascii() and v.isdigit()
-                and v[0] == "1" else "" if _blank(v) else fn(v) for v in vals]
-    if fn is mask_name:
-        try:  # every cell a text: the stars for each length made once
-            longest = len(max(vals, key=len)) if "".join(vals) or vals else 0
-        except TypeError:
-            longest = -1
-        if longest >= 0:
-            stars = [""] + [STAR * max(1, n - 1) for n in range(1, longest + 1)]
-            return [v[:1] + stars[len(v)] for v in vals]
-        return [v[:1] + STAR * max(1, len(v) - 1) if type(v) is str and v else "" if _blank(v) else fn(v) for v in vals]
     return ["" if _blank(v) else fn(v) for v in vals]
 
 

@@ -376,7 +376,7 @@ def zygote(folder: str | None = None):
             stop_zygote(proc)
 
 
-def kernel_manager(env: dict[str, str]):
+def kernel_manager():
     """A jupyter_client KernelManager for this interpreter's kernel through the warm launcher."""
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpec

@@ -10,8 +10,9 @@ Parts are built the first time they are shown and kept, so moving between them
 costs no new kernel and keeps what the learner did there. A preheated kernel
 builds the parts one click from the start before the trainee comes (they reach
 the browser with the page's widget states) and puts them into the page once it
-is drawn; the exercises are built in idle time after the first draw, one kernel
-of a room at a time (`prebuild`, `refundkit.app.turn`), or when asked for. The address says
+is drawn, and the first exercise too; the other exercises are built in idle time
+after the first draw, one kernel of a room at a time (`prebuild`,
+`refundkit.app.turn`), or when asked for. The address says
 which part to open (`?part=wizard`, `?part=exercise&id=ex01`, `?scenario=SC01`)
 and in which language (`?lang=en`; Chinese by default).
 
@@ -95,6 +96,11 @@ APP_STYLE = """<style>
   .rk-app-scenario > select { flex: 1 1 100% !important; width: 100% !important; }
 }
 </style>"""
+
+
+def _key(part: str, id: str = "") -> str:
+    """A built part's key in `App.parts`: the part, or `exercise:<id>` for an exercise."""
+    return f"exercise:{id}" if part == "exercise" else part
 
 
 def _go(cls: str) -> W.Button:
@@ -224,7 +230,6 @@ class App(W.VBox):
         except ProgressError:
             pass  # said where it matters: at the learner's first check
 
-
     def prebuild(self, delay: float = 1.0, gap: float = 0.4) -> None:
         """Build the other parts into the page, hidden, in the kernel's idle time: one every `gap`
         seconds, starting `delay` seconds after the page is drawn in the browser (so its first
@@ -247,9 +252,9 @@ class App(W.VBox):
 
         def step() -> None:
             room.give_back()  # held through the gap after a part: the server relays it before the next kernel's
-            while todo and (key := f"exercise:{todo[0][1]}" if todo[0][0] == "exercise" else todo[0][0]) in self.parts:
+            while todo and _key(*todo[0]) in self.parts:
                 part, id = todo.pop(0)  # built already: ahead, or the learner went there
-                if self.parts[key] not in self.body.children:  # built ahead: into the page (one message)
+                if self.parts[_key(part, id)] not in self.body.children:  # built ahead: into the page (one message)
                     self._add(part, id)
                     loop.call_later(gap, step)
                     return
@@ -307,13 +312,13 @@ class App(W.VBox):
     @property
     def current(self) -> W.Widget:
         """The part shown."""
-        return self.parts[f"exercise:{self.part_id}" if self.part == "exercise" else self.part]
+        return self.parts[_key(self.part, self.part_id)]
 
     def _add(self, part: str, id: str = "", attach: bool = True) -> str:
         """Build a part (hidden) unless it is built, and put it into the page unless `attach` is
         False (built ahead, it then reaches the browser as widget states only, drawn when shown);
         returns its key."""
-        key = f"exercise:{id}" if part == "exercise" else part
+        key = _key(part, id)
         if key not in self.parts:
             widget = self._build(part, id)
             widget.layout.display = "none"

@@ -148,10 +148,9 @@ def make_server_class():
                 return self.redirect(f"{self.base_url}voila/render/{START}?{urlencode(query)}")
             room: Room = self.settings["refundkit_room"]
             km = self.kernel_manager
-            pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
             # Pages being served now hold a kernel even if they have not taken it from the pool yet.
             arriving = self.settings["refundkit_arriving"]
-            in_use = max(len(km.list_kernel_ids()) - pooled, 0) + arriving[0]
+            in_use = kernel_counts(km)[1] + arriving[0]
             if in_use >= room.max_kernels:
                 self.set_status(503)
                 self.set_header("Retry-After", "20")
@@ -173,6 +172,11 @@ def make_server_class():
                 self.settings["refundkit_last_page"][0] = time.monotonic()
                 top_up(km, room, self.settings)
 
+    def kernel_counts(km) -> tuple[int, int]:
+        """(preheated kernels waiting in the pool, kernels trainees hold)."""
+        pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
+        return pooled, max(len(km.list_kernel_ids()) - pooled, 0)
+
     def top_up(km, room: Room, settings: dict) -> None:
         """Preheated kernels for the trainees still to come, not the room again (kernels = room + a
         few spares); after trainees leave, the room is ready again. While pages are being asked
@@ -183,8 +187,7 @@ def make_server_class():
         pools = getattr(km, "kernel_pools_config", None)
         if not pools or START not in pools or settings["refundkit_arriving"][0]:
             return
-        pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
-        in_use = max(len(km.list_kernel_ids()) - pooled, 0)
+        pooled, in_use = kernel_counts(km)
         # At once only for an empty pool while the room is still arriving; a room that has all come
         # (in_use >= room) gets its spares once it is quiet.
         if (pooled or in_use >= room.room) and time.monotonic() - settings["refundkit_last_page"][0] < QUIET_S:

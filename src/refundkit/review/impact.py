@@ -200,7 +200,7 @@ def _execute(path: Path, sop_file: Path, env: dict[str, str] | None = None) -> d
 
     node = nbformat.read(path, as_version=4)
     env = dict(env or os.environ, REFUNDKIT_SOP=str(sop_file))
-    km = kernel_manager(env)
+    km = kernel_manager()  # the environment (the zygote's address) goes with execute()
     try:
         NotebookClient(node, km=km, timeout=300, allow_errors=True, store_widget_state=False,
                        resources={"metadata": {"path": str(path.parent)}}).execute(stderr=subprocess.DEVNULL, env=env)
