@@ -39,6 +39,7 @@ import ipywidgets as W
 
 from ..names import normalise_name
 from ..sop import LANGS, Sop, default_sop
+from ..widgets.shared import layout as shared_layout, make, own_layout
 
 # part -> (SOP ui word for its name, ui word for one line about it)
 PARTS = {
@@ -103,20 +104,14 @@ def _key(part: str, id: str = "") -> str:
     return f"exercise:{id}" if part == "exercise" else part
 
 
-def _go(cls: str) -> W.Button:
-    b = W.Button(layout=W.Layout(width="auto"))
-    b.add_class("rk-app-go")
-    b.add_class(f"rk-go-{cls}")
-    return b
-
-
-def _link(b: W.Button) -> W.Button:
-    """A button drawn as a link on the start part (it moves within the page, no new address)."""
-    b.layout = W.Layout(width="auto", align_self="flex-start")
-    b.style.button_color = "#e3f2fd"
-    b.style.text_color = "#0d47a1"
-    b.style.font_weight = "bold"
-    return b
+def _go(cls: str, link: bool = False) -> W.Button:
+    """A button moving to a part; with `link`, drawn as a link on the start part (it moves within
+    the page, no new address)."""
+    if link:
+        return make(W.Button, layout={"width": "auto", "align_self": "flex-start"},
+                    style={"button_color": "#e3f2fd", "text_color": "#0d47a1", "font_weight": "bold"},
+                    classes=("rk-app-go", f"rk-go-{cls}"))
+    return make(W.Button, layout={"width": "auto"}, classes=("rk-app-go", f"rk-go-{cls}"))
 
 
 class App(W.VBox):
@@ -125,7 +120,7 @@ class App(W.VBox):
     def __init__(self, sop: Sop | None = None, params: dict[str, str] | None = None, store=None):
         from ..widgets import LanguageSwitch  # the lessons' switch, so the widgets follow it
 
-        super().__init__()
+        super().__init__(layout=shared_layout())  # not changed: see `refundkit.widgets.shared`
         self.sop = sop or default_sop()
         if store is None:  # one record for every part of the page (one connection, opened once)
             from ..progress import ProgressStore
@@ -133,32 +128,25 @@ class App(W.VBox):
             store = ProgressStore()
         self.store = store
         self.lang = LanguageSwitch(self.sop, value=page_lang(params or {}))
-        self.title = W.HTML()
-        self.title.add_class("rk-app-title")
+        self.title = make(W.HTML, classes=("rk-app-title",))
         self.nav = {p: _go(p) for p in ("start", *PARTS)}
         for p, b in self.nav.items():
             b.on_click(lambda _b, p=p: self.show(p))
-        self.name = W.Text(continuous_update=False, layout=W.Layout(width="14em", max_width="100%"),
-                           style={"description_width": "initial"})
-        self.name.add_class("rk-name")
-        self.name.add_class("rk-app-name")
+        self.name = make(W.Text, continuous_update=False, layout={"width": "14em", "max_width": "100%"},
+                         style={"description_width": "initial"}, classes=("rk-name", "rk-app-name"))
         # What the box is for, beside it and wrapping (a hint inside the box is cut on a phone).
-        self.name_hint = W.HTML()
-        self.name_hint.add_class("rk-app-name-hint")
+        self.name_hint = make(W.HTML, classes=("rk-app-name-hint",))
         fixed = env_learner()
         if fixed:
             self.name.value, self.name.disabled = fixed, True
-            self.name_hint.layout.display = "none"  # the login gave the name
+            own_layout(self.name_hint).display = "none"  # the login gave the name
         self.learner = fixed
         self.name.observe(lambda ch: self._set_learner(ch["new"]), "value")
-        name_box = W.HBox([self.name, self.name_hint])
-        name_box.add_class("rk-app-name-box")
-        nav = W.HBox(list(self.nav.values()))
-        nav.add_class("rk-app-nav")
-        self.bar = W.HBox([self.title, nav, self.lang, name_box])
-        self.bar.add_class("rk-app-bar")
-        self.body = W.VBox()
-        self.children = [W.HTML(APP_STYLE, layout={"display": "none"}), self.bar, self.body]
+        name_box = make(W.HBox, [self.name, self.name_hint], classes=("rk-app-name-box",))
+        nav = make(W.HBox, list(self.nav.values()), classes=("rk-app-nav",))
+        self.bar = make(W.HBox, [self.title, nav, self.lang, name_box], classes=("rk-app-bar",))
+        self.body = make(W.VBox)
+        self.children = [make(W.HTML, APP_STYLE, layout={"display": "none"}), self.bar, self.body]
         self.add_class("rk-app")
         self.parts: dict[str, W.Widget] = {}
         self.exercises: dict[str, object] = {}  # exercise id -> refundkit.exercises.Exercise
@@ -306,7 +294,7 @@ class App(W.VBox):
         if part == "start":
             self._draw_done()
         for k, w in self.parts.items():
-            w.layout.display = None if k == key else "none"
+            own_layout(w).display = None if k == key else "none"
         self._draw_bar()
 
     @property
@@ -321,7 +309,7 @@ class App(W.VBox):
         key = _key(part, id)
         if key not in self.parts:
             widget = self._build(part, id)
-            widget.layout.display = "none"
+            own_layout(widget).display = "none"  # a part has a Layout of its own: hiding it hides no other
             self.parts[key] = widget
         if attach and self.parts[key] not in self.body.children:
             self.body.children = [*self.body.children, self.parts[key]]
@@ -373,21 +361,20 @@ class App(W.VBox):
 
     # -- the parts ----------------------------------------------------------------------
     def _start(self) -> W.Widget:
-        intro = W.HTML()
-        intro.add_class("rk-app-intro")
+        intro = make(W.HTML, classes=("rk-app-intro",))
         items, abouts = {}, {}
         for p in PARTS:
-            items[p], abouts[p] = _link(_go(p)), W.HTML()
+            items[p], abouts[p] = _go(p, link=True), make(W.HTML)
             items[p].on_click(lambda _b, p=p: self.show(p))
         exercises = exercise_list()
         for ex in exercises:
-            items[ex.id], abouts[ex.id] = _link(_go(ex.id)), W.HTML()
+            items[ex.id], abouts[ex.id] = _go(ex.id, link=True), make(W.HTML)
             items[ex.id].add_class("rk-go-exercise")
             items[ex.id].on_click(lambda _b, e=ex.id: self.show("exercise", id=e))
-        rows = {k: W.VBox([items[k], abouts[k]], layout=W.Layout(margin="0 0 0.6em 0")) for k in items}
-        ex_head = W.HTML()
-        box = W.VBox([intro, *[rows[p] for p in PARTS], ex_head, *[rows[ex.id] for ex in exercises]])
-        box.add_class("rk-app-links")
+        rows = {k: make(W.VBox, [items[k], abouts[k]], layout={"margin": "0 0 0.6em 0"}) for k in items}
+        ex_head = make(W.HTML)
+        box = make(W.VBox, [intro, *[rows[p] for p in PARTS], ex_head, *[rows[ex.id] for ex in exercises]],
+                   layout=W.Layout(), classes=("rk-app-links",))
 
         def draw() -> None:
             lang = self.lang.value
@@ -417,10 +404,9 @@ class App(W.VBox):
         from ..widgets import ProcedureWizard
 
         bank = {sc.id: sc for sc in load_scenarios(self.sop)}
-        picker = W.Dropdown(options=list(bank), value=next(iter(bank)),
-                            layout=W.Layout(width="36em", max_width="100%"), style={"description_width": "initial"})
-        picker.add_class("rk-app-scenario")
-        holder = W.VBox()  # the wizard shows the scenario's title and story itself
+        picker = make(W.Dropdown, options=list(bank), value=next(iter(bank)), classes=("rk-app-scenario",),
+                      layout={"width": "36em", "max_width": "100%"}, style={"description_width": "initial"})
+        holder = make(W.VBox)  # the wizard shows the scenario's title and story itself
 
         relabelling = False
 
@@ -446,7 +432,7 @@ class App(W.VBox):
         show()
         picker.observe(show, "value")
         self._scenarios = (picker, bank)
-        return W.VBox([picker, holder])
+        return make(W.VBox, [picker, holder], layout=W.Layout())
 
     def _pick_scenario(self, scenario: str) -> None:
         picker, bank = self._scenarios
@@ -461,14 +447,14 @@ class App(W.VBox):
         calc = RefundCalculator(self.sop, self.lang)
         example = next(iter(bank().values()))  # the clock opens on the bank's first case, as the lessons read it
         clock = DeadlineClock(self.sop, self.lang, requested_at=example.case.requested_at, now=training_clock())
-        heads = [W.HTML(), W.HTML()]
+        heads = [make(W.HTML), make(W.HTML)]
 
         def draw() -> None:
             heads[0].value = f"<h3>{escape(self.t('refund_amount'))}</h3>"
             heads[1].value = f"<h3>{escape(self.t('deadline'))}</h3>"
 
         self.on_lang(draw)
-        return W.VBox([heads[0], calc, heads[1], clock])
+        return make(W.VBox, [heads[0], calc, heads[1], clock], layout=W.Layout())
 
     def _explorer(self) -> W.Widget:
         from ..widgets import DecisionExplorer
@@ -484,8 +470,7 @@ class App(W.VBox):
         try:
             ex = Exercise(exercise_id, self.sop, bank, store=self.store, lang=self.lang)
         except BankError:
-            missing = W.HTML()
-            missing.add_class("rk-app-missing")
+            missing = make(W.HTML, layout=W.Layout(), classes=("rk-app-missing",))
             self.on_lang(lambda: setattr(missing, "value", f"<p>{escape(self.t('app_no_exercise'))}</p>"))
             return missing
         self.exercises[exercise_id] = ex
@@ -493,6 +478,4 @@ class App(W.VBox):
         if self.learner:
             ex.name.value = self.learner
             ex.resume()
-        box = W.VBox([ex.title, *questions, ex.score_panel()])
-        box.add_class("rk-exercise")
-        return box
+        return make(W.VBox, [ex.title, *questions, ex.score_panel()], layout=W.Layout(), classes=("rk-exercise",))

@@ -44,6 +44,7 @@ from ..names import NameProblem
 from ..progress import ProgressStore
 from ..sop import Sop, default_sop
 from ..widgets.base import LanguageSwitch, SopWidget, language_switch, msg
+from ..widgets.shared import make
 from .bank import Bank, Question, default_bank
 from .check import AnswerError, Feedback, check
 from .session import NameNeeded, Session
@@ -91,44 +92,38 @@ class QuestionWidget(SopWidget):
         self.last: Feedback | None = None
         self._last_raw: Any = None
         self._warn: str | None = None
-        self.header = W.HTML()
-        self.header.add_class("rk-prompt")
-        self.help = W.HTML()
+        self.header = make(W.HTML, classes=("rk-prompt",))  # the question, its case and how to answer
         self.up = self.down = None
         self.boxes: dict[str, W.Checkbox] = {}
         form = question.form
+        answer = ("rk-answer", f"rk-form-{form}")
         if form == "choice":
-            self.control = W.RadioButtons(options=[], value=None, layout={"width": "max-content", "max_width": "100%"})
+            self.control = make(W.RadioButtons, options=[], value=None, layout={"width": "max-content", "max_width": "100%"},
+                                classes=answer)
             parts = [self.control]
         elif form == "number":
-            self.control = W.Text(placeholder="0.00", layout={"width": "12em", "max_width": "100%"})
-            self.unit = W.HTML()
-            parts = [W.HBox([self.control, self.unit])]
+            self.control = make(W.Text, placeholder="0.00", layout={"width": "12em", "max_width": "100%"}, classes=answer)
+            self.unit = make(W.HTML)
+            parts = [make(W.HBox, [self.control, self.unit])]
         elif form == "order":
-            self.control = W.Select(options=[], rows=len(question.choices), layout={"width": "max-content", "max_width": "100%"})
+            self.control = make(W.Select, options=[], rows=len(question.choices),
+                                layout={"width": "max-content", "max_width": "100%"}, classes=answer)
             self._order = list(question.choices)
-            self.up, self.down = W.Button(icon="arrow-up"), W.Button(icon="arrow-down")
-            self.up.add_class("rk-move-up")
-            self.down.add_class("rk-move-down")
+            self.up = make(W.Button, icon="arrow-up", classes=("rk-move-up",))
+            self.down = make(W.Button, icon="arrow-down", classes=("rk-move-down",))
             self.up.on_click(lambda _b: self._move(-1))
             self.down.on_click(lambda _b: self._move(+1))
-            parts = [W.HBox([self.control, W.VBox([self.up, self.down])])]
+            parts = [make(W.HBox, [self.control, make(W.VBox, [self.up, self.down])])]
         else:
-            self.boxes = {c: W.Checkbox(value=False, indent=False, layout={"width": "max-content", "max_width": "100%"})
+            self.boxes = {c: make(W.Checkbox, value=False, indent=False, layout={"width": "max-content", "max_width": "100%"},
+                                  classes=("rk-option", f"rk-option-{c}"))
                           for c in question.choices}
-            for c, box in self.boxes.items():
-                box.add_class("rk-option")
-                box.add_class(f"rk-option-{c}")
-            self.control = W.VBox(list(self.boxes.values()))
+            self.control = make(W.VBox, list(self.boxes.values()), classes=answer)
             parts = [self.control]
-        self.control.add_class("rk-answer")
-        self.control.add_class(f"rk-form-{form}")
-        self.check_button = W.Button(button_style="primary")
-        self.check_button.add_class("rk-check")
+        self.check_button = make(W.Button, button_style="primary", classes=("rk-check",))
         self.check_button.on_click(lambda _b: self._check())
-        self.feedback = W.HTML()
-        self.feedback.add_class("rk-feedback")
-        self.children = [self.header, self.help, *parts, self.check_button, self.feedback]
+        self.feedback = make(W.HTML, classes=("rk-feedback",))
+        self.children = [self.header, *parts, self.check_button, self.feedback]
         self.render()
 
     # -- answering -------------------------------------------------------------
@@ -222,30 +217,29 @@ class QuestionWidget(SopWidget):
 
     def render(self) -> None:
         lang, q, sop = self.lang, self.q, self.sop
-        num = f"{self.number}. " if self.number else ""
-        story = f"<p class='rk-story'>{escape(q.story(lang))}</p>" if q.story else ""
-        self.header.value = (f"<h4 style='margin-bottom:0.3em'>{escape(self.t('question'))} {num}</h4>{story}"
-                             f"{facts_html(q, sop, lang)}<p><b>{escape(q.prompt(lang))}</b></p>")
         self.check_button.description = self.t("check")
-        form = q.form
+        form, how = q.form, ""
         if form == "choice":
             value = self.control.value
             self.control.options = [(choice_label(q, c, sop, lang), c) for c in q.choices]
             self.control.value = value
-            self.help.value = ""
         elif form == "number":
             money = q.kind == "amount" or q.query == "refund_total"
             hours = q.kind == "deadline"
             self.unit.value = escape(self.t("yuan") if money else self.t("hours") if hours else "")
-            self.help.value = ""
         elif form == "order":
             self._draw_order()
             self.up.description, self.down.description = self.t("move_up"), self.t("move_down")
-            self.help.value = f"<i>{escape(self.t('order_help'))}</i>"
+            how = self.t("order_help")
         else:
             for c, b in self.boxes.items():
                 b.description = choice_label(q, c, sop, lang)
-            self.help.value = f"<i>{escape(self.t('tick_all'))}</i>"
+            how = self.t("tick_all")
+        num = f"{self.number}. " if self.number else ""
+        story = f"<p class='rk-story'>{escape(q.story(lang))}</p>" if q.story else ""
+        how = f"<p class='rk-how' style='margin-bottom:0'><i>{escape(how)}</i></p>" if how else ""
+        self.header.value = (f"<h4 style='margin-bottom:0.3em'>{escape(self.t('question'))} {num}</h4>{story}"
+                             f"{facts_html(q, sop, lang)}<p><b>{escape(q.prompt(lang))}</b></p>{how}")
         self._draw_feedback()
 
 
@@ -259,16 +253,14 @@ class Exercise:
         self.info = self.bank.exercise(exercise_id)
         self.session = Session(exercise_id, sop=self.sop, bank=self.bank, store=store, clock=clock)
         self.lang_switch = lang or language_switch()
-        self.name = W.Text(placeholder="", layout={"width": "16em", "max_width": "100%"})
-        self.name.add_class("rk-name")
+        self.name = make(W.Text, placeholder="", layout={"width": "16em", "max_width": "100%"},
+                         style={"description_width": "initial"}, classes=("rk-name",))
         self.name.observe(lambda ch: setattr(self.session, "learner", ch["new"].strip()), "value")
         if self.session.login:  # behind JupyterHub: the login name, shown, not typed
             self.name.value, self.name.disabled = self.session.login, True
-        self.title = W.HTML()
-        self.score_html = W.HTML()
-        self.score_html.add_class("rk-score")
-        self.score_button = W.Button()
-        self.score_button.add_class("rk-show-score")
+        self.title = make(W.HTML)
+        self.score_html = make(W.HTML, classes=("rk-score",))
+        self.score_button = make(W.Button, classes=("rk-show-score",))
         self.score_button.on_click(lambda _b: self._draw_score())
         self.widgets: dict[str, QuestionWidget] = {}
         self.lang_switch.observe(lambda _ch: self._relabel(), "value")
@@ -281,7 +273,6 @@ class Exercise:
     def _relabel(self) -> None:
         lang, ex, t = self.lang, self.info, lambda k: self.sop.t(k, self.lang)
         self.name.description = t("your_name")
-        self.name.style = {"description_width": "initial"}
         self.score_button.description = t("show_score")
         objectives = "".join(f"<li>{escape(o(lang))}</li>" for o in ex.objectives)
         self.title.value = (f"<h3>{escape(ex.title(lang))}</h3><p>{escape(ex.intro(lang))}</p>"
@@ -291,9 +282,7 @@ class Exercise:
     # -- what a notebook calls ----------------------------------------------------
     def start(self) -> W.VBox:
         """Title, objectives, language switch and the name box: the first cell of the notebook."""
-        box = W.VBox([self.title, self.lang_switch, self.name])
-        box.add_class("rk-exercise")
-        return box
+        return make(W.VBox, [self.title, self.lang_switch, self.name], classes=("rk-exercise",))
 
     def question(self, qid: str) -> QuestionWidget:
         full = qid if "." in qid else f"{self.info.id}.{qid}"
@@ -340,9 +329,7 @@ class Exercise:
         self._draw_score()
 
     def score_panel(self) -> W.VBox:
-        box = W.VBox([self.score_button, self.score_html])
-        box.add_class("rk-score-panel")
-        return box
+        return make(W.VBox, [self.score_button, self.score_html], classes=("rk-score-panel",))
 
     def _draw_score(self) -> None:
         text = self.session.report(self.lang)

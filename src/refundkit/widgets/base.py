@@ -13,6 +13,7 @@ import ipywidgets as W
 from ..sop import LANGS, Sop, default_sop
 from ..citations import cites
 from ..typed_input import InputError, moment
+from .shared import layout as shared_layout, make, shared_widget, style as shared_style
 
 
 class LanguageSwitch(W.ToggleButtons):
@@ -22,7 +23,8 @@ class LanguageSwitch(W.ToggleButtons):
         sop = sop or default_sop()
         super().__init__(
             options=[(sop.ui["lang_name"](lang), lang) for lang in LANGS],
-            value=value, description=sop.t("language", value), style={"button_width": "6em"}, **kw,
+            value=value, description=sop.t("language", value),
+            style=shared_style(W.ToggleButtons, button_width="6em"), **{"layout": shared_layout(), **kw},
         )
         self.add_class("rk-lang")
         self.observe(lambda ch: setattr(self, "description", sop.t("language", ch["new"])), "value")
@@ -75,14 +77,22 @@ STYLE = """<style>
 </style>"""
 
 
+def style_sheet() -> W.HTML:
+    """The widgets' <style> (STYLE), one model every widget of a page holds (it works though its box is hidden)."""
+    return shared_widget("rk-style", lambda: make(W.HTML, STYLE, layout={"display": "none"}))
+
+
 class SopWidget(W.VBox):
-    """A VBox that re-renders its texts when the language switch moves."""
+    """A VBox that re-renders its texts when the language switch moves.
+
+    Its Layout is shared (`refundkit.widgets.shared`) unless given `layout=W.Layout(...)`: change
+    it only through `shared.own_layout(widget)`."""
 
     css = "rk-widget"
 
     def __init__(self, sop: Sop | None = None, lang: LanguageSwitch | None = None, **kw):
-        super().__init__(**kw)
-        self._style = W.HTML(STYLE, layout={"display": "none"})  # a <style> works though its box is hidden
+        super().__init__(**{"layout": shared_layout(), **kw})
+        self._style = style_sheet()
         self.observe(self._keep_style, "children")
         self.sop = sop or default_sop()
         self.lang_switch = lang or language_switch()
@@ -142,8 +152,6 @@ def cite_html(sop: Sop, ids, lang: str) -> str:
     ids = [ids] if isinstance(ids, str) else list(ids)
     return f'<span class="rk-cite" style="color:#666">({esc(cites(sop, ids, lang))})</span>' if ids else ""
 
-#HEAD>>
-#<<HEAD
 
 def seed_ids(item) -> list[str]:
     """The article sections an SOP item comes from."""

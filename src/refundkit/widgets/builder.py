@@ -21,6 +21,7 @@ from ..cases import CASE_FACTS, CaseError, parse_case
 from .base import SopWidget, esc, input_message, msg, typed_time
 from .calculator import RefundCalculator, money_problem
 from .explorer import _to_text, _to_value, relabel
+from .shared import make
 from .wizard import ProcedureWizard
 
 
@@ -37,23 +38,20 @@ class CaseBuilder(SopWidget):
         self.guards = {c.guard for c in self.sop.cautions if c.guard}
         self.controls: dict[str, W.Dropdown] = {}
         for name in CASE_FACTS:
-            dd = W.Dropdown(style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"})
-            dd.add_class(f"rk-fact-{name}")
+            dd = make(W.Dropdown, style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"},
+                      classes=(f"rk-fact-{name}",))
             self.controls[name] = dd
         self.calculator = RefundCalculator(self.sop, self.lang_switch)
-        self.requested = W.Text(value=f"{now:%Y-%m-%d %H:%M}", style={"description_width": "16em"})
-        self.requested.add_class("rk-requested")
-        self.balance = W.Text(placeholder="0.00", style={"description_width": "16em"})
-        self.balance.add_class("rk-balance")
-        self.reason = W.Dropdown(style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"})
-        self.reason.add_class("rk-reason")
-        self.start_button = W.Button(button_style="primary")
-        self.start_button.add_class("rk-start")
+        self.requested = make(W.Text, value=f"{now:%Y-%m-%d %H:%M}", style={"description_width": "16em"},
+                              classes=("rk-requested",))
+        self.balance = make(W.Text, placeholder="0.00", style={"description_width": "16em"}, classes=("rk-balance",))
+        self.reason = make(W.Dropdown, style={"description_width": "16em"},
+                           layout={"width": "max-content", "max_width": "100%"}, classes=("rk-reason",))
+        self.start_button = make(W.Button, button_style="primary", classes=("rk-start",))
         self.start_button.on_click(lambda _b: self.start())
-        self.title = W.HTML()
-        self.message = W.HTML()
-        self.message.add_class("rk-field-error")
-        self.wizard_box = W.VBox()
+        self.title = make(W.HTML)
+        self.message = make(W.HTML, classes=("rk-field-error",))
+        self.wizard_box = make(W.VBox)
         self.wizard: ProcedureWizard | None = None
         self.children = [self.title, *self.controls.values(), self.reason, self.requested, self.balance,
                          self.calculator, self.start_button, self.message, self.wizard_box]

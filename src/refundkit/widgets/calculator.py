@@ -22,6 +22,7 @@ from ..money import fmt
 from ..typed_input import InputError, amount
 from ..words import refund_parts
 from .base import SopWidget, esc, input_message, msg, seed_ids
+from .shared import make
 
 
 def money_problem(text: str, sop=None) -> tuple[Decimal | None, str | None]:
@@ -53,22 +54,18 @@ class RefundCalculator(SopWidget):
         self.errors: dict[str, W.HTML] = {}
         rows = []
         for comp in self.components:
-            f = W.Text(value=str(start.get(comp.id, "")), placeholder="0.00",
-                       style={"description_width": "12em"}, layout={"width": "26em", "max_width": "100%"})
-            f.add_class(f"rk-amount-{comp.id}")
-            e = W.HTML()
-            e.add_class("rk-field-error")
+            f = make(W.Text, value=str(start.get(comp.id, "")), placeholder="0.00", classes=(f"rk-amount-{comp.id}",),
+                     style={"description_width": "12em"}, layout={"width": "26em", "max_width": "100%"})
+            e = make(W.HTML, classes=("rk-field-error",))
             f.observe(lambda _ch: self.update(), "value")
             self.fields[comp.id], self.errors[comp.id] = f, e
-            rows.append(W.HBox([f, e]))
+            rows.append(make(W.HBox, [f, e]))
         # Buttons, not a list: the SOP's method names are long, and a closed list cuts its entry on a phone.
-        self.method = W.RadioButtons(value=None, style={"description_width": "12em"},
-                                     layout={"width": "max-content", "max_width": "100%"})
-        self.method.add_class("rk-method")
+        self.method = make(W.RadioButtons, value=None, style={"description_width": "12em"},
+                           layout={"width": "max-content", "max_width": "100%"}, classes=("rk-method",))
         self._method_value = method
         self.method.observe(lambda _ch: self.update(), "value")
-        self.result = W.HTML()
-        self.result.add_class("rk-calc-result")
+        self.result = make(W.HTML, classes=("rk-calc-result",))
         self.refund: Refund | None = None
         self.children = [*rows, self.method, self.result]
         self.render()

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-#HEAD>>
-#H from ..words import seeds
-#H from .base import SopWidget, esc, msg, tag
-#<<HEAD
 from .base import SopWidget, esc, msg
+from .shared import make
 
 
 class CautionChecklist(SopWidget):
@@ -41,15 +38,14 @@ class CautionChecklist(SopWidget):
         self.notes: dict[str, W.HTML] = {}
         rows = []
         for cid in self.applicable:
-            box = W.Checkbox(value=False, indent=False, layout={"width": "auto", "max_width": "100%"})
-            box.add_class(f"rk-caution-{cid}")
-            note = W.HTML()
+            box = make(W.Checkbox, value=False, indent=False, layout={"width": "auto", "max_width": "100%"},
+                       classes=(f"rk-caution-{cid}",))
+            note = make(W.HTML)
             box.observe(lambda _ch: self.render(), "value")
             self.boxes[cid], self.notes[cid] = box, note
-            rows.append(W.HBox([box, note]))
-        self.title = W.HTML()
-        self.status = W.HTML()
-        self.status.add_class("rk-checklist-status")
+            rows.append(make(W.HBox, [box, note]))
+        self.title = make(W.HTML)
+        self.status = make(W.HTML, classes=("rk-checklist-status",))
         self.children = [self.title, *rows, self.status]
         self.render()
 
@@ -72,9 +68,6 @@ class CautionChecklist(SopWidget):
         for cid in self.applicable:
             c = sop.caution_by_id[cid]
             self.boxes[cid].description = f"{cid} {c(lang)}"
-#HEAD>>
-#H             text = f'{esc(c.text(lang))} {tag(seeds(c))}'
-#<<HEAD
             text = f'{esc(c.text(lang))} {self.cite(*c.seeds)}'
             if cid in self.wrong_ticks:
                 fact = sop.facts[c.guard]

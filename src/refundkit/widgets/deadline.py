@@ -20,6 +20,7 @@ import ipywidgets as W
 from ..clock import Deadline, deadline
 from ..words import time_left
 from .base import SopWidget, esc, msg, seed_ids, typed_time
+from .shared import make
 
 BAR_STYLE = {"on_time": "success", "due_soon": "warning", "overdue": "danger"}
 BAND_COLOR = {"on_time": "#1a7f37", "due_soon": "#b26a00", "overdue": "#c62828"}
@@ -39,23 +40,18 @@ class DeadlineClock(SopWidget):
         # "9:30" or "11月20日 10:00" is read on the day of the clock the widget was given.
         self.today = typed_time(as_text(now), tz, None)[0]
         self.today = self.today.date() if self.today else None
-        self.requested = W.Text(value=as_text(requested_at), placeholder="2026-11-20 10:00",
-                                style={"description_width": "8em"})
-        self.requested.add_class("rk-requested")
-        self.now = W.Text(value=as_text(now), placeholder="2026-11-20 10:00", style={"description_width": "8em"})
-        self.now.add_class("rk-now")
-        self.errors = {"requested": W.HTML(), "now": W.HTML()}
-        for e in self.errors.values():
-            e.add_class("rk-field-error")
-        self.bar = W.FloatProgress(min=0.0, max=1.0, value=0.0)
-        self.bar.add_class("rk-bar")
-        self.result = W.HTML()
-        self.result.add_class("rk-clock-result")
+        self.requested = make(W.Text, value=as_text(requested_at), placeholder="2026-11-20 10:00",
+                              style={"description_width": "8em"}, classes=("rk-requested",))
+        self.now = make(W.Text, value=as_text(now), placeholder="2026-11-20 10:00",
+                        style={"description_width": "8em"}, classes=("rk-now",))
+        self.errors = {k: make(W.HTML, classes=("rk-field-error",)) for k in ("requested", "now")}
+        self.bar = make(W.FloatProgress, min=0.0, max=1.0, value=0.0, classes=("rk-bar",))
+        self.result = make(W.HTML, classes=("rk-clock-result",))
         self.deadline: Deadline | None = None
         for f in (self.requested, self.now):
             f.observe(lambda _ch: self.update(), "value")
-        self.children = [W.HBox([self.requested, self.errors["requested"]]),
-                         W.HBox([self.now, self.errors["now"]]), self.bar, self.result]
+        self.children = [make(W.HBox, [self.requested, self.errors["requested"]]),
+                         make(W.HBox, [self.now, self.errors["now"]]), self.bar, self.result]
         self.render()
 
     def render(self) -> None:

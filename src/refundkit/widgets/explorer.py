@@ -17,6 +17,7 @@ import ipywidgets as W
 from ..engine import NoRuleError, Outcome, case_facts, outcome
 from ..words import conditions
 from .base import SopWidget, esc, msg
+from .shared import make
 from ..flowchart import flowchart_svg
 
 
@@ -42,7 +43,9 @@ class DecisionExplorer(SopWidget):
     css = "rk-explorer"
 
     def __init__(self, sop=None, lang=None, scenario=None, case=None, now=None, show_flowchart: bool = True):
-        super().__init__(sop, lang)
+        # Facts and answer beside the flowchart on a wide screen, above it on a narrow one (a Layout of
+        # its own: the app hides and shows the explorer through it).
+        super().__init__(sop, lang, layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.guards = {c.guard for c in self.sop.cautions if c.guard}
         self.controls: dict[str, W.Dropdown] = {}
         start = {}
@@ -51,26 +54,21 @@ class DecisionExplorer(SopWidget):
         if case is not None:
             start, _, _ = case_facts(case, self.sop, now)
         for name, fact in self.sop.facts.items():
-            dd = W.Dropdown(style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"})
-            dd.add_class(f"rk-fact-{name}")
+            dd = make(W.Dropdown, style={"description_width": "16em"}, layout={"width": "max-content", "max_width": "100%"},
+                      classes=(f"rk-fact-{name}",))
             self.controls[name] = dd
             default = fact.domain()[0] if not fact.is_bool else (None if name in self.guards else False)
             dd._rk_start = _to_text(start.get(name, default))
-        self.result = W.HTML()
-        self.result.add_class("rk-explorer-result")
-        self.flowchart = W.HTML()
-        self.flowchart.add_class("rk-flowchart")
+        self.result = make(W.HTML, classes=("rk-explorer-result",))
+        self.flowchart = make(W.HTML, classes=("rk-flowchart",))
         self.show_flowchart = show_flowchart
         self.outcome: Outcome | None = None
         self._quiet = False
         self.render()
         for dd in self.controls.values():
             dd.observe(lambda _ch: self.update(), "value")
-        left = W.VBox([*self.controls.values(), self.result], layout={"max_width": "100%"})
+        left = make(W.VBox, [*self.controls.values(), self.result], layout={"max_width": "100%"})
         self.children = [left, self.flowchart] if show_flowchart else [left]
-        # Facts and answer beside the flowchart on a wide screen, above it on a narrow one.
-        self.layout.flex_flow = "row wrap"
-        self.layout.align_items = "flex-start"
 
     def render(self) -> None:
         lang = self.lang

@@ -21,6 +21,7 @@ from typing import Any, Callable
 import ipywidgets as W
 
 from .base import SopWidget, esc
+from .shared import make
 
 TRAINER_ENV = "REFUNDKIT_TRAINER"
 
@@ -35,11 +36,9 @@ class Solution(SopWidget):
     def __init__(self, show: Callable[[], Any], sop=None, lang=None):
         super().__init__(sop, lang)
         self.show, self.shown = show, False
-        self.button = W.Button(icon="eye", layout={"width": "auto"})
-        self.button.add_class("rk-show-solution")
+        self.button = make(W.Button, icon="eye", layout={"width": "auto"}, classes=("rk-show-solution",))
         self.button.on_click(lambda _b: self.toggle())
-        self.body = W.HTML()
-        self.body.add_class("rk-solution")
+        self.body = make(W.HTML, classes=("rk-solution",))
         self.children = [self.button, self.body]
         self.render()
 

@@ -35,6 +35,7 @@ from ..words import conditions, refund_parts
 from .base import SopWidget, cite_html, esc, input_message, msg, seed_ids
 from .calculator import money_problem
 from .checklist import CautionChecklist
+from .shared import make, own_layout
 
 HIDE, SHOW = "none", ""
 
@@ -57,14 +58,12 @@ class ProcedureWizard(SopWidget):
         self.results: list[dict] = []
         self._answered: set[str] = set()
         self._feedback = None  # (kind, lang -> html) so a language switch redraws it
-        self.header = W.HTML()
-        self.header.add_class("rk-wizard-case")
-        self.step_html = W.HTML()
-        self.step_html.add_class("rk-step")
-        self.choice = W.RadioButtons(options=[], value=None, layout={"width": "max-content", "max_width": "100%"})
-        self.choice.add_class("rk-wizard-choice")
-        self.amount = W.Text(placeholder="0.00")
-        self.amount.add_class("rk-wizard-amount")
+        self.header = make(W.HTML, classes=("rk-wizard-case",))
+        self.step_html = make(W.HTML, classes=("rk-step",))
+        # Controls shown and hidden step by step: each with a Layout of its own (`render`).
+        self.choice = make(W.RadioButtons, options=[], value=None, layout=W.Layout(width="max-content", max_width="100%"),
+                           classes=("rk-wizard-choice",))
+        self.amount = make(W.Text, placeholder="0.00", layout=W.Layout(), classes=("rk-wizard-amount",))
         self.checklist = CautionChecklist(self.sop, self.lang_switch, decision=self.decision)
         for box in self.checklist.boxes.values():
             box.observe(lambda _ch: self._ticked(), "value")
@@ -72,18 +71,15 @@ class ProcedureWizard(SopWidget):
         self.next_button = self._button("rk-next", self._next)
         self.refund_button = self._button("rk-refund", lambda _b: self._cautions_answer("refund"), "success")
         self.hold_button = self._button("rk-hold", lambda _b: self._cautions_answer("hold"), "warning")
-        self.feedback = W.HTML()
-        self.feedback.add_class("rk-feedback")
-        self.summary = W.HTML()
-        self.summary.add_class("rk-summary")
+        self.feedback = make(W.HTML, classes=("rk-feedback",))
+        self.summary = make(W.HTML, classes=("rk-summary",))
         self.children = [self.header, self.step_html, self.choice, self.amount, self.checklist,
-                         W.HBox([self.check_button, self.refund_button, self.hold_button, self.next_button]),
+                         make(W.HBox, [self.check_button, self.refund_button, self.hold_button, self.next_button]),
                          self.feedback, self.summary]
         self.render()
 
     def _button(self, css, handler, style=""):
-        b = W.Button(button_style=style)
-        b.add_class(css)
+        b = make(W.Button, button_style=style, layout=W.Layout(), classes=(css,))
         b.on_click(handler)
         return b
 
@@ -163,7 +159,7 @@ class ProcedureWizard(SopWidget):
             self.refund_button: kind == "cautions", self.hold_button: kind == "cautions", self.next_button: not finished,
         }
         for w, visible in show.items():
-            w.layout.display = SHOW if visible else HIDE
+            own_layout(w).display = SHOW if visible else HIDE
         self.next_button.disabled = bool(kind) and not done
         self.refund_button.disabled = done or not self.checklist.complete
         self.hold_button.disabled = done
