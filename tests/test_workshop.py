@@ -91,6 +91,22 @@ def test_charts_draw_chinese_without_missing_glyphs(room):
         assert any("\u4e00" <= ch <= "\u9fff" for t in texts for ch in t)  # really Chinese
 
 
+def test_trainer_charts_show_english_labels_whole(room):
+    """The trainer page's charts in English: each exercise title and SOP rule whole, on as many lines as
+    it needs (not cut with "…"), and inside the picture."""
+    room.lang = "en"
+    for fig, want in ((room.chart_exercises(), list(room.exercise_errors()["title"])),
+                      (room.chart_rules(), list(room.rule_errors()["label"]))):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        ticks = fig.axes[0].get_yticklabels()
+        shown = [t.get_text().replace("\n", " ").replace(r"\$", "$") for t in ticks][::-1]
+        assert shown == want and want
+        assert not any("…" in t for t in shown)
+        assert all(t.get_window_extent(renderer).x0 >= 0 for t in ticks)  # not run off the picture's edge
+
+
 def test_demo_is_deterministic_and_flags_earlier_learners(tmp_path, sop):
     a, b = ProgressStore(tmp_path / "a.sqlite3"), ProgressStore(tmp_path / "b.sqlite3")
     assert demo_workshop(a, sop) == demo_workshop(b, sop) > 400

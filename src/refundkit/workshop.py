@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import random
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -53,9 +54,10 @@ def exercise_short(title: str) -> str:
 
 
 def chart_label(text: str, width: int = 28) -> str:
-    """A label matplotlib draws as written: `$` escaped (it would start math), long text cut."""
-    text = text if len(text) <= width else text[: width - 1] + "…"
-    return text.replace("$", r"\$")
+    """A label matplotlib draws as written: `$` escaped (it would start math), long text wrapped
+    onto lines of `width` characters, never cut (an English title is twice as long as a Chinese one)."""
+    lines = textwrap.wrap(text, width) or [""]
+    return "\n".join(lines).replace("$", r"\$")
 
 
 def older_version(version: str) -> str:
@@ -457,7 +459,8 @@ class Dashboard:
         from .plotting import use_cjk_font
 
         use_cjk_font()
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 1) + 1.2))
+        lines = sum(label.count("\n") + 1 for label in labels)  # a wrapped label needs the room of its lines
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(labels), 1) + 0.2 * (lines - len(labels)) + 1.2))
         ax.barh(labels[::-1], values[::-1], color=color)
         ax.set_xlabel(xlabel)
         ax.set_title(title)
