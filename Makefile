@@ -84,12 +84,15 @@ hub: $(VENV)/.installed-hub .hub/node_modules/.bin/configurable-http-proxy
 	$(BIN)/python -m refundkit.hub --port=$(HUB_PORT) --state=.hub $(if $(HUB_DB),--db="$(HUB_DB)") \
 	  $(if $(HUB_PASSWORD),--password="$(HUB_PASSWORD)") $(if $(HUB_TRAINEES),--trainees="$(HUB_TRAINEES)") $(HUB_ARGS)
 
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): every
+# process of a run (workers, kernels, servers, the review loop's runs) would otherwise compile the
+# kit and pytest's rewritten plugins again, seconds each.
 # The hub tests need JupyterHub's proxy from npm: installed here when npm is on the machine
 # (.ci/run makes sure it is), so `make test` alone runs them from a fresh clone.
 test: $(VENV)/.installed-test $(LAB_OVERRIDES)
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory .hub/node_modules/.bin/configurable-http-proxy; \
 	else echo "npm not found: tests/hub will say it cannot start the proxy"; fi
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Readable notebook diffs and merges in git for this clone (.gitattributes names the driver):
 # installs nbdime into the venv and points git at it by absolute path, so no activated venv is needed.

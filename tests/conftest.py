@@ -11,8 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from refundkit.sop import DEFAULT_SOP_PATH, load_sop
+
+# Generated cases: 100 per property in a run of the suite (each run draws new ones, and replays any
+# that failed before from .hypothesis/), 2,000 with `pytest --hypothesis-profile=thorough`.
+_GENERATED = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("suite", max_examples=100, **_GENERATED)
+settings.register_profile("thorough", max_examples=2000, **_GENERATED)
+settings.load_profile("suite")
 
 REPO = Path(__file__).resolve().parent.parent
 

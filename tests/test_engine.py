@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from refundkit.cases import CASE_FACTS, CaseError, parse_case
@@ -110,10 +110,6 @@ def cases(draw, sop):
     ), sop)
 
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@SETTINGS
 @given(data=st.data())
 def test_refund_never_negative_nor_above_paid(sop, data):
     case = data.draw(cases(sop))
@@ -123,7 +119,6 @@ def test_refund_never_negative_nor_above_paid(sop, data):
     assert total == total.quantize(Decimal("0.01"))
 
 
-@SETTINGS
 @given(data=st.data(), extra=money)
 def test_coupons_and_discounts_never_come_back_as_cash(sop, data, extra):
     case = data.draw(cases(sop))
@@ -133,7 +128,6 @@ def test_coupons_and_discounts_never_come_back_as_cash(sop, data, extra):
     assert compute_refund(bigger, "balance", sop).total == compute_refund(a, "balance", sop).total
 
 
-@SETTINGS
 @given(data=st.data(), later=st.integers(1, 30 * 24 * 60))
 def test_later_now_never_moves_the_deadline(sop, data, later):
     case = data.draw(cases(sop))
@@ -143,7 +137,6 @@ def test_later_now_never_moves_the_deadline(sop, data, later):
     assert d2.deadline.left < d1.deadline.left
 
 
-@SETTINGS
 @given(data=st.data())
 def test_decision_table_is_total_and_payouts_respect_cautions(sop, data):
     case = data.draw(cases(sop))

@@ -208,17 +208,6 @@ def _watch(pid: int) -> None:
 def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # no BLAS threads in a process that forks
-    import importlib
-
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing or broken optional module only makes kernels less warm
-            pass
-    import gc
-
-    gc.collect()
-    gc.freeze()  # the preloaded objects stay shared: no collection in a kernel touches their pages
     cwd_on_path = bool(sys.path) and sys.path[0] in ("", os.getcwd())
     pythonpath = os.environ.get("PYTHONPATH", "")
 
@@ -230,6 +219,19 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
     listener.bind(path)
     os.chmod(path, 0o600)  # only this user's kernel managers may ask
     listener.listen(64)
+    # Listening before the imports: whoever started this zygote goes on at once, and a kernel asked
+    # for meanwhile waits in the backlog until they are done.
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing or broken optional module only makes kernels less warm
+            pass
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the preloaded objects stay shared: no collection in a kernel touches their pages
     wake_r, wake_w = socket.socketpair()
     wake_r.setblocking(False)
     wake_w.setblocking(False)
