@@ -1,8 +1,11 @@
 """A wheel install (not editable) runs the command line with the kit's own SOP and data.
 
-The wheel is built with uv (from the sdist, as a package index would), installed into a fresh venv (from uv's cache when it can, else
-from the registry), and `refundkit sop check`, `refundkit decide` on a scenario's case and
-`refundkit triage data/sample_export` run from a folder outside the checkout. Each must
+The wheel is built with uv (from the sdist, as a package index would) and installed, without its
+dependencies, into a fresh venv that borrows this venv's installed dependencies (a path line in a
+.pth file: this venv's own .pth files, the kit's editable link among them, are not read from there;
+both venvs install the dependencies pyproject.toml lists). Then `refundkit sop check`, `refundkit
+decide` on a scenario's case and `refundkit triage data/sample_export` run from a folder outside the
+checkout. Each must
 answer as the checkout does; `sop check` must name the SOP inside the installed package.
 """
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -42,7 +46,11 @@ def installed(tmp_path_factory):
     wheel = next((tmp / "dist").glob("refundkit-*.whl"))
     venv = tmp / "venv"
     uv("venv", "--python", sys.executable, str(venv))
-    uv("pip", "install", "--python", str(venv / "bin" / "python"), str(wheel))
+    uv("pip", "install", "--no-deps", "--python", str(venv / "bin" / "python"), str(wheel))
+    # The dependencies from this venv, compiled already (installing and compiling them again took most
+    # of this test's time); the kit itself only from the wheel (asserted below).
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     work = tmp / "shop"  # a folder of the user's, far from the checkout
     shutil.copytree(REPO / "data" / "sample_export", work / "data" / "sample_export")
     return venv, work
@@ -64,6 +72,9 @@ def test_wheel_runs_the_kit_outside_the_checkout(installed, sop, capsys, monkeyp
     venv, work = installed
     monkeypatch.chdir(work)  # triage writes its duplicates list into the current folder
     assert next(venv.glob("lib/python*/site-packages/refundkit/engine.py"))  # installed, not a link to src/
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import refundkit; print(refundkit.__file__)"],
+                           capture_output=True, text=True, cwd=work).stdout
+    assert where.startswith(str(venv)), where  # the wheel's kit, not the checkout's
     r = run(installed, "sop", "check")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == sop.summary_line()
