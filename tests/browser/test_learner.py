@@ -65,6 +65,16 @@ OVERLAP_JS = """() => {
       if (w > 2 && h > 2) out.push(`label ${l.innerText.slice(0, 30)} over ${c.tagName.toLowerCase()} ${(c.value || c.innerText || '').slice(0, 30)}`);
     }
   }
+  // and a control over the text beside or below it (a heading, a paragraph)
+  const texts = [...document.querySelectorAll('.rk-app .widget-html-content :is(h2, h3, h4, p)')].filter(seen);
+  for (const t of texts) {
+    const a = t.getBoundingClientRect();
+    for (const c of controls) {
+      const b = c.getBoundingClientRect();
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 2 && h > 2) out.push(`${c.tagName.toLowerCase()} ${(c.value || c.innerText || '').slice(0, 30)} over ${t.innerText.slice(0, 30)}`);
+    }
+  }
   return out;
 }"""
 CONTROLS = ("input, select, button, label, .widget-radio-box, .widget-dropdown, .widget-text, "
@@ -141,7 +151,7 @@ def test_calculators_take_amounts_and_times_as_people_type_them(learner, sop):
 def test_every_control_shows_whole_at_phone_and_desktop_width(learner, sop):
     """At 1280 px in English long SOP labels (methods, facts) show whole; at 390 px, in both
     languages, every control shows whole (nothing wider than its box, past the screen or past a
-    box that hides overflow, no label over another control) and the page does not scroll sideways, except the flowchart, which
+    box that hides overflow, no label over another control, no control over a text) and the page does not scroll sideways, except the flowchart, which
     scrolls inside its own box. Every part is checked before the test fails, naming each cut."""
     page = learner.page
     cut: list[str] = []

@@ -87,7 +87,8 @@ APP_STYLE = """<style>
 .rk-app .rk-app-go { max-width: 100%; white-space: normal; height: auto; line-height: 1.3;
   min-height: var(--jp-widgets-inline-height, 28px); padding-top: 0.2em; padding-bottom: 0.2em; }
 .rk-app-links .rk-app-go { text-align: left; }
-.rk-app-scenario { flex-wrap: wrap; max-width: 100%; }
+.rk-app-scenario { flex-wrap: wrap; max-width: 100%; height: auto !important;
+  min-height: var(--jp-widgets-inline-height, 28px); }  /* its label above it (a phone) makes it taller */
 @media (max-width: 600px) {
   .rk-app-name-box { width: 100%; }
   .rk-app-scenario { width: calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }

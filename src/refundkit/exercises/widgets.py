@@ -86,9 +86,8 @@ class QuestionWidget(SopWidget):
 
     def __init__(self, session: Session, question: Question, lang: LanguageSwitch | None = None,
                  on_check=None, number: int | None = None):
-        super().__init__(session.sop, lang)
+        super().__init__(session.sop, lang, classes=(_css(question.id),))
         self.session, self.q, self.on_check, self.number = session, question, on_check, number
-        self.add_class(_css(question.id))
         self.last: Feedback | None = None
         self._last_raw: Any = None
         self._warn: str | None = None

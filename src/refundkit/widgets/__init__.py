@@ -21,7 +21,9 @@ ui word in the current language):
   rk-wizard-choice, rk-wizard-amount, rk-check, rk-next, rk-refund, rk-hold, rk-feedback, rk-step, rk-summary
   rk-show-solution     a lesson's solution button; the solution appears in .rk-solution when clicked
   rk-builder           case builder: rk-fact-<fact>, rk-reason, rk-requested, rk-balance, rk-start, then a wizard
-Each module's docstring lists its Python API.
+Each module's docstring lists its Python API. Widgets share their Layouts and styles
+(`refundkit.widgets.shared`: far fewer models for a page); change a widget's layout only
+through `shared.own_layout(widget)`.
 """
 from .base import LanguageSwitch, SopWidget, language_switch
 from .builder import CaseBuilder

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 import ipywidgets as W
+from traitlets import validate
 
 from ..sop import LANGS, Sop, default_sop
 from ..citations import cites
@@ -90,20 +91,23 @@ class SopWidget(W.VBox):
 
     css = "rk-widget"
 
-    def __init__(self, sop: Sop | None = None, lang: LanguageSwitch | None = None, **kw):
-        super().__init__(**{"layout": shared_layout(), **kw})
+    def __init__(self, sop: Sop | None = None, lang: LanguageSwitch | None = None, classes: tuple[str, ...] = (),
+                 **kw):
         self._style = style_sheet()
-        self.observe(self._keep_style, "children")
+        # Classes given when the widget is made, not added one message at a time after.
+        css = tuple(dict.fromkeys(("rk-widget", self.css, *classes)))
+        super().__init__(**{"layout": shared_layout(), **kw, "_dom_classes": css})
         self.sop = sop or default_sop()
         self.lang_switch = lang or language_switch()
-        self.add_class("rk-widget")
-        self.add_class(self.css)
         self.lang_switch.observe(lambda _ch: self.render(), "value")
 
-    def _keep_style(self, change) -> None:
-        kids = tuple(change["new"])
-        if not kids or kids[0] is not self._style:
-            self.children = (self._style, *[k for k in kids if k is not self._style])
+    @validate("children")
+    def _keep_style(self, proposal) -> tuple:
+        """The style sheet first among the children (set with them: one message, not two)."""
+        kids = tuple(proposal["value"])
+        if not kids or kids[0] is self._style:
+            return kids
+        return (self._style, *[k for k in kids if k is not self._style])
 
     @property
     def lang(self) -> str:
