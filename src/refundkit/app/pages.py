@@ -8,11 +8,10 @@
 
 Parts are built the first time they are shown and kept, so moving between them
 costs no new kernel and keeps what the learner did there. A preheated kernel
-builds the parts one click from the start before the trainee comes (they reach
-the browser with the page's widget states) and puts them into the page once it
-is drawn, and the first exercise too; the other exercises are built in idle time
-after the first draw, one kernel of a room at a time (`prebuild`,
-`refundkit.app.turn`), or when asked for. The address says
+builds every part before the trainee comes (they reach the browser with the
+page's widget states) and puts them into the page once it is drawn; a kernel
+that was not preheated builds them in idle time after the first draw, one kernel
+of a room at a time (`prebuild`, `refundkit.app.turn`), or when asked for. The address says
 which part to open (`?part=wizard`, `?part=exercise&id=ex01`, `?scenario=SC01`)
 and in which language (`?lang=en`; Chinese by default).
 
@@ -89,6 +88,7 @@ APP_STYLE = """<style>
 .rk-app-links .rk-app-go { text-align: left; }
 .rk-app-scenario { flex-wrap: wrap; max-width: 100%; height: auto !important;
   min-height: var(--jp-widgets-inline-height, 28px); }  /* its label above it (a phone) makes it taller */
+.rk-app-scenario > select { height: var(--jp-widgets-inline-height, 28px); }  /* and the list keeps its height */
 @media (max-width: 600px) {
   .rk-app-name-box { width: 100%; }
   .rk-app-scenario { width: calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }
@@ -200,11 +200,11 @@ class App(W.VBox):
         if wait_for_request is not None:
             if os.getenv(ENV_VARIABLE.VOILA_PREHEAT, "False") != "False":  # nobody is waiting yet
                 self._open_record()
-                # The parts one click from the start and the first exercise (where a workshop's agenda
-                # goes first), built now: when the trainee comes they reach the browser with the page's
-                # widget states (one message), not as widget messages in the rush. Not every exercise:
-                # their ~1,200 widgets would make every first draw slower.
-                for ahead, id in self._other_parts()[:len(PARTS) + 1]:
+                # Every part built now: when the trainee comes they reach the browser with the page's
+                # widget states (one message), not as widget messages in the rush, and the kernel has
+                # nothing left to build while the trainee clicks (~500 models in all, their Layouts and
+                # styles shared: see refundkit.widgets.shared).
+                for ahead, id in self._other_parts():
                     self._add(ahead, id, attach=False)
             wait_for_request()
         self.follow(query(), part)

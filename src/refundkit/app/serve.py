@@ -11,7 +11,8 @@ What a room needs, and where it is done:
   the page; a trainee's request takes one and the page reads its address then
   (`voila.utils.wait_for_request`). Once arrivals pause (QUIET_S), or at once
   when it is empty, the pool is refilled for the trainees still to come (`room`
-  minus those here, at least SPARE_KERNELS), so a full room holds about `room` +
+  minus those here, at least SPARE_KERNELS; once the room is here, one spare at a
+  time), so a full room holds about `room` +
   SPARE_KERNELS kernels, and kernels of trainees who left are replaced. A page
   asked for when the pool is empty gets a fresh kernel.
 - **Parts prepared in turn**: each page builds its other parts in idle time, one
@@ -172,6 +173,16 @@ def make_server_class():
                 self.settings["refundkit_last_page"][0] = time.monotonic()
                 top_up(km, room, self.settings)
 
+    def preheating(km) -> bool:
+        """Whether a pooled kernel is still starting or running the page."""
+        for pool in getattr(km, "_pools", {}).values():
+            for task in pool:
+                if not task.done():
+                    return True
+                if not task.cancelled() and task.exception() is None and not task.result()["task"].done():
+                    return True
+        return False
+
     def kernel_counts(km) -> tuple[int, int]:
         """(preheated kernels waiting in the pool, kernels trainees hold)."""
         pooled = sum(len(p) for p in getattr(km, "_pools", {}).values())
@@ -192,7 +203,14 @@ def make_server_class():
         # (in_use >= room) gets its spares once it is quiet.
         if (pooled or in_use >= room.room) and time.monotonic() - settings["refundkit_last_page"][0] < QUIET_S:
             return
-        pools[START]["pool_size"] = max(room.room - in_use, min(SPARE_KERNELS, room.room))
+        want = max(room.room - in_use, min(SPARE_KERNELS, room.room))
+        if in_use >= room.room:
+            # The room is here and clicking: its spares one at a time, each once the one before has run
+            # the page (four at once took both cores for seconds: a check then waited ~1.7 s, not 0.1 s).
+            if preheating(km):
+                return
+            want = min(want, pooled + 1)
+        pools[START]["pool_size"] = want
         km.fill_if_needed(notebook_name=START)
 
     class Entrance(tornado.web.RequestHandler):
