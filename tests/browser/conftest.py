@@ -150,7 +150,7 @@ def launch_voila(tmp: Path) -> Server:
     env = jupyter_env(tmp)
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     port = free_port()
-    argv = app_argv(port, ["--no-browser", "--room=3", "--max-kernels=12", f"--trainer-token={TRAINER_TOKEN}", "--show_tracebacks=True"])
+    argv = app_argv(port, ["--no-browser", "--room=1", "--max-kernels=12", f"--trainer-token={TRAINER_TOKEN}", "--show_tracebacks=True"])
     # Ready when it answers the words its pages load: no kernel taken for the check.
     server = launch("voila", argv, env, port, "/refundkit/words.js", tmp)
     server.db = Path(env["REFUNDKIT_DB"])

@@ -1,13 +1,19 @@
 """The app as served to a room: trainees in their own browsers, the trainer's page behind its token.
 
-Other trainees are other browser contexts (their own cookies and storage, as
-separate laptops). Every expected text comes from the SOP, every answer from
-the engine.
+A trainee whose own page is under test is a browser context of its own (its cookies and storage, as
+a separate laptop). The trainees the trainer's page watches are the protocol-level trainees of
+benchmarks/room_client.py: what their pages' scripts send the server (page, widget states, name,
+answer, check), without drawing a page no test looks at. Every expected text comes from the SOP,
+every answer from the engine.
 """
 from __future__ import annotations
 
+import asyncio
 import http.client
+import importlib.util
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlparse
 
@@ -16,7 +22,50 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
 
-from conftest import SHOTS, leave  # noqa: E402
+from conftest import REPO, SHOTS, leave  # noqa: E402
+
+
+def _room_client():
+    spec = importlib.util.spec_from_file_location("room_client", REPO / "benchmarks" / "room_client.py")
+    module = sys.modules.setdefault("room_client", importlib.util.module_from_spec(spec))
+    if not hasattr(module, "Trainee"):
+        spec.loader.exec_module(module)
+    return module
+
+
+def _answer_without_a_browser(server, path: str, name: str, q, answers: list[str], sop) -> list[str]:
+    """A trainee opens `path`, gives `name` and checks each answer of choice question `q` in turn, as
+    their page's scripts would; returns the feedback's verdict ("rk-right" / "rk-wrong") per check."""
+    from refundkit.exercises.key import choice_label
+
+    async def run() -> list[str]:
+        tr = _room_client().Trainee(server.base, timeout=120)
+        try:
+            await tr.open(path)
+            await tr.update(tr.find("rk-app"), _view_count=1)  # drawn
+            await tr.update(tr.find("rk-app-name"), value=name)
+            box = f"rk-q-{q.id.replace('.', '-')}"
+            end = time.monotonic() + 120
+            while True:  # the exercise the address names reaches the page once the kernel has built it
+                try:
+                    control = tr.find("rk-answer", within=box)
+                    break
+                except LookupError:
+                    assert time.monotonic() < end, f"{path}: no {box}"
+                    await asyncio.sleep(0.1)
+            verdicts = []
+            for value in answers:
+                labels = tr.models[control]["state"]["_options_labels"]
+                await tr.update(control, index=labels.index(choice_label(q, value, sop, "zh")))
+                await tr.click(tr.find("rk-check", within=box))
+                classes = tr.models[tr.find("rk-feedback", within=box)]["state"]["_dom_classes"]
+                verdicts.append(next(c for c in ("rk-right", "rk-wrong") if c in classes))
+            return verdicts
+        finally:
+            await tr.close()
+
+    with ThreadPoolExecutor(1) as pool:  # an event loop of its own: Playwright's runs in this thread
+        return pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +171,7 @@ def test_trainees_cannot_reach_the_record_by_any_address(app_server, sop):
     print("\n".join(seen))
 
 
-def test_trainer_sees_two_other_browsers_answer_and_who_is_stuck(page, app_server, chromium, sop):
+def test_trainer_sees_two_other_trainees_answer_and_who_is_stuck(page, app_server, sop):
     from refundkit.app.pages import exercise_list
 
     ex = exercise_list()[0]
@@ -132,44 +181,28 @@ def test_trainer_sees_two_other_browsers_answer_and_who_is_stuck(page, app_serve
     assert "token=" not in page.url  # the token leaves the address bar (a cookie for this path keeps it)
 
     plan = {"陈静": [wrong, wrong, wrong], "黄磊": [wrong, right]}
-    contexts = [_context(chromium) for _ in plan]
-    try:
-        for ctx, (name, answers) in zip(contexts, plan.items()):
-            pg = ctx.new_page()
-            _open(pg, app_server, f"voila/render/exercise.ipynb?id={ex.id}")  # the link the trainer hands out
-            expect(pg.locator(".rk-app-title")).to_contain_text(ex.title("zh"))
-            pg.locator(".rk-app-name input").fill(name)
-            pg.locator(".rk-app-name input").press("Enter")
-            feedback = pg.locator(f".rk-q-{q.id.replace('.', '-')} .rk-feedback")
-            for value in answers:
-                _answer(pg, app_server, name, q, value, sop)
-                expect(feedback.locator(".rk-msg-ok" if value == right else ".rk-msg-error").first).to_be_visible()
-            if name == "黄磊":
-                pg.screenshot(path=str(SHOTS / "exercise_right_after_wrong.png"), full_page=True)
-        # Every check lands in the record, in order, with its exercise and the SOP version it was checked under.
-        rows = _rows(app_server, "黄磊")
-        assert [(r["question"], r["answer"], r["correct"]) for r in rows] == [(q.id, wrong, False), (q.id, right, True)]
-        assert {r["exercise"] for r in rows} == {ex.id} and {r["sop_version"] for r in rows} == {sop.version}
-        t0 = time.monotonic()
-        stuck = page.locator(".rk-tr-learner[data-learner='陈静']")
-        expect(stuck).to_be_visible(timeout=10_000)
-        expect(page.locator(".rk-tr-learner[data-learner='黄磊']")).to_be_visible(timeout=10_000)
-        print(f"both learners on the trainer page {time.monotonic() - t0:.1f} s after their last check")
-        expect(stuck.locator(".rk-tr-stuck")).to_have_text(sop.t("tr_stuck", "zh"))
-        expect(stuck).to_contain_text(q.prompt("zh")[:20])  # the question they are on, by its words
-        expect(page.locator(".rk-tr-learner[data-learner='黄磊'] .rk-tr-stuck")).to_have_count(0)
-        expect(page.locator(".rk-tr-questions")).to_contain_text(q.prompt("zh")[:20])
-        expect(page.locator(".rk-tr-chart-rules")).to_be_visible()
-        page.screenshot(path=str(SHOTS / "trainer_page_zh.png"), full_page=True)
-        page.locator(".rk-tr-langs").get_by_text(sop.ui["lang_name"]("en"), exact=True).click()
-        expect(page.locator(".rk-tr-title")).to_have_text(sop.t("tr_title", "en"))
-        expect(page.locator(".rk-tr-learner[data-learner='陈静'] .rk-tr-stuck")).to_have_text(sop.t("tr_stuck", "en"))
-        page.screenshot(path=str(SHOTS / "trainer_page_en.png"), full_page=True)
-    finally:
-        for ctx in contexts:
-            for pg in ctx.pages:
-                leave(pg)
-            ctx.close()
+    for name, answers in plan.items():  # the link the trainer hands out
+        verdicts = _answer_without_a_browser(app_server, f"/voila/render/exercise.ipynb?id={ex.id}", name, q, answers, sop)
+        assert verdicts == ["rk-right" if a == right else "rk-wrong" for a in answers], name
+    # Every check lands in the record, in order, with its exercise and the SOP version it was checked under.
+    rows = _rows(app_server, "黄磊")
+    assert [(r["question"], r["answer"], r["correct"]) for r in rows] == [(q.id, wrong, False), (q.id, right, True)]
+    assert {r["exercise"] for r in rows} == {ex.id} and {r["sop_version"] for r in rows} == {sop.version}
+    t0 = time.monotonic()
+    stuck = page.locator(".rk-tr-learner[data-learner='陈静']")
+    expect(stuck).to_be_visible(timeout=10_000)
+    expect(page.locator(".rk-tr-learner[data-learner='黄磊']")).to_be_visible(timeout=10_000)
+    print(f"both learners on the trainer page {time.monotonic() - t0:.1f} s after their last check")
+    expect(stuck.locator(".rk-tr-stuck")).to_have_text(sop.t("tr_stuck", "zh"))
+    expect(stuck).to_contain_text(q.prompt("zh")[:20])  # the question they are on, by its words
+    expect(page.locator(".rk-tr-learner[data-learner='黄磊'] .rk-tr-stuck")).to_have_count(0)
+    expect(page.locator(".rk-tr-questions")).to_contain_text(q.prompt("zh")[:20])
+    expect(page.locator(".rk-tr-chart-rules")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "trainer_page_zh.png"), full_page=True)
+    page.locator(".rk-tr-langs").get_by_text(sop.ui["lang_name"]("en"), exact=True).click()
+    expect(page.locator(".rk-tr-title")).to_have_text(sop.t("tr_title", "en"))
+    expect(page.locator(".rk-tr-learner[data-learner='陈静'] .rk-tr-stuck")).to_have_text(sop.t("tr_stuck", "en"))
+    page.screenshot(path=str(SHOTS / "trainer_page_en.png"), full_page=True)
 
 
 def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining(page, app_server, sop):
