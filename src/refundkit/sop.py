@@ -377,6 +377,14 @@ def yaml_load(text: str):
 
 
 def parse_sop(text: str, path: str | Path = "<sop>") -> Sop:
+    """An SOP from its YAML text; SopError listing every defect (`path` names the file in them).
+    The same text read again gives the same (frozen) Sop: each command, kernel and check of a
+    session would otherwise parse and validate the same 50 KB again."""
+    return _parse_sop(text, str(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_sop(text: str, path: str) -> Sop:
     try:
         data = load_yaml(text)
     except YamlError as exc:
