@@ -12,7 +12,7 @@ What a room needs, and where it is done:
   (`voila.utils.wait_for_request`). Once arrivals pause (QUIET_S), or at once
   when it is empty, the pool is refilled for the trainees still to come (`room`
   minus those here, at least SPARE_KERNELS; once the room is here, one spare at a
-  time), so a full room holds about `room` +
+  time while its kernels are idle, ROOM_QUIET_S), so a full room holds about `room` +
   SPARE_KERNELS kernels, and kernels of trainees who left are replaced. A page
   asked for when the pool is empty gets a fresh kernel.
 - **Parts prepared in turn**: each page builds its other parts in idle time, one
@@ -37,6 +37,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -58,6 +59,8 @@ CULL_INTERVAL_S = 30
 SPARE_KERNELS = 4           # preheated kernels kept once the room has arrived (reloads, late comers)
 TOP_UP_EVERY_S = 2          # how often the pool of preheated kernels is checked ...
 QUIET_S = 8                 # ... and topped up once no page has been asked for in this many seconds
+ROOM_QUIET_S = 3            # a room that has arrived gets its spares when its kernels have been idle this long ...
+ROOM_WAIT_S = 60            # ... or at the latest this long after the last page
 
 
 @dataclass(frozen=True)
@@ -206,8 +209,13 @@ def make_server_class():
         want = max(room.room - in_use, min(SPARE_KERNELS, room.room))
         if in_use >= room.room:
             # The room is here and clicking: its spares one at a time, each once the one before has run
-            # the page (four at once took both cores for seconds: a check then waited ~1.7 s, not 0.1 s).
+            # the page and the room's kernels are idle (a spare's page costs ~3 s of CPU, ~1 s of it in
+            # this server; four at once while the room clicked made a check wait ~1.7 s, not 0.1 s).
             if preheating(km):
+                return
+            last = getattr(km, "last_kernel_activity", None)
+            busy = last is not None and (datetime.now(timezone.utc) - last).total_seconds() < ROOM_QUIET_S
+            if busy and time.monotonic() - settings["refundkit_last_page"][0] < ROOM_WAIT_S:
                 return
             want = min(want, pooled + 1)
         pools[START]["pool_size"] = want
