@@ -104,7 +104,7 @@ nbdime: $(VENV)/.installed
 
 # Re-run every lesson notebook in place after an intended SOP change; then read
 # `git diff notebooks/`: only the outputs the change moved should differ.
-# Exercise notebooks are first rewritten from exercises/questions.yaml (tools/build_exercises.py).
+# Exercise notebooks out of step with exercises/questions.yaml are first rewritten (tools/build_exercises.py).
 NOTEBOOKS ?= notebooks exercises
 refresh: $(VENV)/.installed-test
 	$(BIN)/python tools/build_exercises.py --no-run

@@ -197,13 +197,6 @@ class Kit:
         r = self.run("make", "--no-print-directory", "refresh", f"VENV={VENV}", *subset,
                      *[a for f in installed for a in ("-o", f)])
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-        if nbs:
-            # `make refresh` first rewrites every exercise notebook from the question file without outputs
-            # (tools/build_exercises.py --no-run); only the subset is re-executed. Put back the others,
-            # as a full refresh would have left them.
-            others = [p for p in self.run("git", "diff", "--name-only", "--", "*.ipynb").stdout.split() if p not in nbs]
-            if others:
-                self.run("git", "checkout", "--", *others)
 
 
 # The clone's notebooks: one the window moves, one that decides cases and must not move.

@@ -2,6 +2,7 @@
 
     python tools/build_exercises.py            # write + execute learner and trainer notebooks
     python tools/build_exercises.py --check    # exit 1 if a notebook's cells differ from the question file
+    python tools/build_exercises.py --no-run   # rewrite only the notebooks whose cells differ (`make refresh`)
 
 Learner notebooks go to notebooks/exercises/NN_name.ipynb (widgets, no answers), inside the
 trainees' JupyterLab (`make lab` serves notebooks/ only); trainer versions to
@@ -163,7 +164,8 @@ def main(argv=None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="only compare cell sources with the question file")
-    ap.add_argument("--no-run", action="store_true", help="write sources, do not execute")
+    ap.add_argument("--no-run", action="store_true",
+                    help="rewrite the notebooks whose cells are out of step (without outputs), do not execute")
     args = ap.parse_args(argv)
     stale, written = [], []
     for path, cells in targets():
@@ -172,6 +174,8 @@ def main(argv=None) -> int:
             if not path.exists() or sources(nbformat.read(path, as_version=4)) != sources(nb):
                 stale.append(path.relative_to(REPO))
             continue
+        if args.no_run and path.exists() and sources(nbformat.read(path, as_version=4)) == sources(nb):
+            continue  # in step: keep its stored outputs (`make refresh NOTEBOOKS=...` runs only some)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
         written.append(path)
