@@ -144,7 +144,10 @@ class ProcedureWizard(SopWidget):
         if not finished:
             step = sop.step_by_id[self.step_id]
             prompt = self.t(f"prompt_{kind}") if kind else self.t("no_choice")
-            self.step_html.value = (f'<h4>{esc(self.t("step"))} {step.id}: {esc(step(lang))} {self.cite(*step.seeds)}</h4>'
+            # The step by its place in this walk (as the summary numbers it), not by its SOP id (ST4 ...);
+            # the citation names the article's own section.
+            place = f"{self.index + 1}/{len(self.stages)}"
+            self.step_html.value = (f'<h4>{esc(self.t("step"))} {place}: {esc(step(lang))} {self.cite(*step.seeds)}</h4>'
                                     f'<p>{esc(step.text(lang))}</p><p class="rk-prompt"><i>{esc(prompt)}</i></p>')
         else:
             self.step_html.value = f'<h4>{esc(self.t("summary"))}</h4>'
@@ -281,12 +284,12 @@ class ProcedureWizard(SopWidget):
     def summary_html(self) -> str:
         lang, sop, d = self.lang, self.sop, self.decision
         right = sum(r["right"] for r in self.results)
-        rows = "".join(  # steps numbered as the learner met them: the SOP's step ids are not for learners
-            f'<tr class="rk-result rk-result-{"right" if r["right"] else "wrong"}"><td>{n}</td>'
+        rows = "".join(  # steps by their place in the walk, as their headings said: SOP step ids are not for learners
+            f'<tr class="rk-result rk-result-{"right" if r["right"] else "wrong"}"><td>{self.stages.index(r["step"]) + 1}</td>'
             f'<td>{esc(sop.step_by_id[r["step"]](lang))}</td>'
             f'<td>{esc(self.label(r["kind"], r["answer"], lang) if not str(r["answer"]).startswith("tick:") else cite(sop, r["answer"][5:], lang))}</td>'
             f'<td>{esc(self.label(r["kind"], r["expected"], lang))}</td><td>{"✔" if r["right"] else "✘"}</td></tr>'
-            for n, r in enumerate(self.results, 1))
+            for r in self.results)
         head = (f'<tr><th>{esc(self.t("step"))}</th><th></th><th>{esc(self.t("your_choice"))}</th>'
                 f'<th>{esc(self.t("right_answer"))}</th><th></th></tr>')
         act = sop.action_by_id[d.action]
