@@ -54,7 +54,8 @@ def test_hiding_a_part_or_a_wizard_control_hides_nothing_else(app):
         app.show("exercise", id=ex.id)
     wizard = app.parts["wizard"].children[1].children[0]
     hidden_on_purpose = [*app.parts.values(), wizard.choice, wizard.amount, wizard.checklist,
-                         wizard.check_button, wizard.next_button, wizard.refund_button, wizard.hold_button]
+                         wizard.check_button, wizard.next_button, wizard.refund_button, wizard.hold_button,
+                         wizard.buttons, wizard.feedback]
     everything = models(app).values()
     for widget in hidden_on_purpose:
         holders = [w for w in everything if getattr(w, "layout", None) is widget.layout]

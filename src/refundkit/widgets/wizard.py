@@ -17,6 +17,7 @@ Python API (tests, exercises and browser tests drive these):
   wz.refund_button   description = ui.do_refund (CSS `rk-refund`), disabled until the cautions are ticked
   wz.hold_button     description = the SOP's "blocked" action (CSS `rk-hold`)
   wz.feedback        HTML: right / wrong with the reason (CSS `rk-feedback`, `.rk-msg-ok` / `.rk-msg-error`)
+  wz.buttons         HBox of the four buttons (hidden on the summary; the feedback is hidden while empty)
   wz.step_html       HTML: the step's SOP title and text (CSS `rk-step`)
   wz.summary         HTML: the final table of right and wrong choices (CSS `rk-summary`)
   wz.results         [{step, kind, expected, answer, right}] first attempt per step
@@ -73,9 +74,12 @@ class ProcedureWizard(SopWidget):
         self.hold_button = self._button("rk-hold", lambda _b: self._cautions_answer("hold"), "warning")
         self.feedback = make(W.HTML, classes=("rk-feedback",))
         self.summary = make(W.HTML, classes=("rk-summary",))
+        # The button row and the feedback are hidden where they have nothing to show (the summary, before
+        # a check): empty, each still took a line's height, a blank gap under the summary's heading.
+        self.buttons = make(W.HBox, [self.check_button, self.refund_button, self.hold_button, self.next_button],
+                            layout=W.Layout())
         self.children = [self.header, self.step_html, self.choice, self.amount, self.checklist,
-                         make(W.HBox, [self.check_button, self.refund_button, self.hold_button, self.next_button]),
-                         self.feedback, self.summary]
+                         self.buttons, self.feedback, self.summary]
         self.render()
 
     def _button(self, css, handler, style=""):
@@ -168,6 +172,8 @@ class ProcedureWizard(SopWidget):
         self.hold_button.disabled = done
         self.feedback.value = self._feedback(lang) if self._feedback else ""
         self.summary.value = self.summary_html() if finished else ""
+        own_layout(self.buttons).display = HIDE if finished else SHOW
+        own_layout(self.feedback).display = SHOW if self.feedback.value else HIDE
 
     def case_html(self) -> str:
         lang, sop = self.lang, self.sop
