@@ -7,7 +7,6 @@ commands never import this module.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import sys
 
@@ -46,13 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     # its work is done (see `refundkit.commands.triage`).
     args.ends_process = argv is None
     try:
-        rc = int(args.func(args) or 0)
-        if argv is None:
-            # The process ends next: what the command built needs no last garbage collection
-            # (after a large triage it took a noticeable part of a second). In-process callers
-            # (tests, notebooks) pass argv and keep collecting as usual.
-            gc.freeze()
-        return rc
+        return int(args.func(args) or 0)
     except USER_ERRORS as exc:
         text = str(exc)
         if isinstance(exc, (FileNotFoundError, PermissionError)) and exc.filename:

@@ -26,11 +26,12 @@ from conftest import REPO, SHOTS, leave  # noqa: E402
 
 
 def _room_client():
-    spec = importlib.util.spec_from_file_location("room_client", REPO / "benchmarks" / "room_client.py")
-    module = sys.modules.setdefault("room_client", importlib.util.module_from_spec(spec))
-    if not hasattr(module, "Trainee"):
+    """benchmarks/room_client.py, loaded once (benchmarks/ is not a package)."""
+    if "room_client" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("room_client", REPO / "benchmarks" / "room_client.py")
+        sys.modules["room_client"] = module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    return module
+    return sys.modules["room_client"]
 
 
 def _answer_without_a_browser(server, path: str, name: str, q, answers: list[str], sop) -> list[str]:

@@ -72,10 +72,10 @@ class ProcedureWizard(SopWidget):
         self.next_button = self._button("rk-next", self._next)
         self.refund_button = self._button("rk-refund", lambda _b: self._cautions_answer("refund"), "success")
         self.hold_button = self._button("rk-hold", lambda _b: self._cautions_answer("hold"), "warning")
-        self.feedback = make(W.HTML, classes=("rk-feedback",))
-        self.summary = make(W.HTML, classes=("rk-summary",))
         # The button row and the feedback are hidden where they have nothing to show (the summary, before
         # a check): empty, each still took a line's height, a blank gap under the summary's heading.
+        self.feedback = make(W.HTML, layout=W.Layout(), classes=("rk-feedback",))
+        self.summary = make(W.HTML, classes=("rk-summary",))
         self.buttons = make(W.HBox, [self.check_button, self.refund_button, self.hold_button, self.next_button],
                             layout=W.Layout())
         self.children = [self.header, self.step_html, self.choice, self.amount, self.checklist,
