@@ -44,13 +44,15 @@ WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 class Trainee:
     """One page of the app, driven over the kernel protocol."""
 
-    def __init__(self, base: str, timeout: float = 180):
+    def __init__(self, base: str, timeout: float = 180, cookies: str = ""):
+        """`base`: the server's address; `cookies`: a login's cookies (a Cookie header), if the server asks for one."""
         self.base = base
         self.timeout = timeout
         self.session = uuid.uuid4().hex
         self.models: dict[str, dict] = {}   # comm id -> {"model_name": ..., "state": {...}}
         self.ws = None
-        self.kernel = self.cookies = self.xsrf = ""
+        self.kernel = self.xsrf = ""
+        self.cookies = cookies
         self._idle: dict[str, asyncio.Future] = {}
         self._states: asyncio.Future | None = None
         self._reader: asyncio.Task | None = None
@@ -105,11 +107,13 @@ class Trainee:
         """Load the page and its widgets' states; seconds from the request to the states."""
         t = time.monotonic()
         http = AsyncHTTPClient()
-        r = await http.fetch(self.base + path, request_timeout=self.timeout)
+        r = await http.fetch(self.base + path, request_timeout=self.timeout,
+                             headers={"Cookie": self.cookies} if self.cookies else None)
         m = re.search(r'"kernelId": *"([^"]+)"', r.body.decode("utf-8"))
         if m is None:
             raise RuntimeError(f"no kernel in the page (HTTP {r.code}): {r.body[:200]!r}")
-        jar = dict(c.split(";")[0].split("=", 1) for c in r.headers.get_list("Set-Cookie"))
+        jar = dict(c.split("=", 1) for c in self.cookies.split("; ") if "=" in c)
+        jar.update(c.split(";")[0].split("=", 1) for c in r.headers.get_list("Set-Cookie"))
         self.cookies = "; ".join(f"{k}={v}" for k, v in jar.items())
         self.xsrf = jar.get("_xsrf", "")
         self.kernel = m.group(1)

@@ -7,6 +7,7 @@ CI (`CI` set), where that is a failure.
 """
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -114,6 +116,72 @@ def browser(hub_needs, playwright_instance):
     b = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
     yield b
     b.close()
+
+
+class Login:
+    """A login over HTTP, as a browser does it (the login form with its _xsrf, cookies kept across
+    redirects, the single-user server's OAuth round trip), without drawing any page."""
+
+    def __init__(self, hub: Hub, name: str, password: str):
+        self.hub, self.name = hub, name
+        self.jar = http.cookiejar.CookieJar()
+        self.user_url = f"{hub.base}/user/{quote(name, safe='@~')}"
+        stop = self._StopAtTheApp()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), stop)
+        self.landed = ""  # where the login led: the server's first page, not fetched (that would start a kernel)
+        stop.owner = self
+        self.status, self.url, self.body = self.request("/hub/login")  # the form sets the _xsrf cookie
+        form = {"username": name, "password": password, "_xsrf": self.cookie("_xsrf")}
+        self.status, self.url, self.body = self.request("/hub/login", data=urlencode(form).encode())
+
+    class _StopAtTheApp(urllib.request.HTTPRedirectHandler):
+        """Follow redirects (the spawn, the OAuth round trip) but stop before the app's page: fetching it
+        runs the notebook, which the test does itself."""
+        owner: "Login"
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            if "/voila/render/" in newurl:
+                self.owner.landed = newurl
+                return None
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    def cookie(self, name: str) -> str:
+        return next((c.value for c in self.jar if c.name == name), "")
+
+    def request(self, path: str, data: bytes | None = None, api: bool = False) -> tuple[int, str, str]:
+        """Status, final address and body; `api`: a call to the hub's REST API (with the _xsrf header)."""
+        headers = {"X-XSRFToken": self.cookie("_xsrf"), "Accept": "application/json"} if api else {}
+        req = urllib.request.Request(self.hub.base + path, data=data, headers=headers)
+        try:
+            with self.opener.open(req, timeout=60) as r:
+                return r.status, r.geturl(), r.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.geturl(), exc.read().decode(errors="replace")
+
+    def server(self, timeout: float = START_S) -> str:
+        """Wait until this login's server is up (the hub's pending page while it starts) and has let the
+        login in (OAuth); returns the address the login lands on."""
+        end = time.monotonic() + timeout
+        while True:
+            self.landed = ""
+            status, url, _ = self.request(self.user_url.removeprefix(self.hub.base) + "/")
+            if self.landed:
+                # The server's first page is asked for without the server's own cookie: the OAuth
+                # round trip through the hub sets it, and leads back to the page (not fetched).
+                landed = self.landed
+                self.request(landed.removeprefix(self.hub.base))
+                assert self.landed == landed and "jupyterhub-user-" in self.cookies_for(landed), (landed, self.landed)
+                return landed
+            assert status == 200 and "spawn-pending" in url, (self.name, status, url)
+            if time.monotonic() > end:
+                raise RuntimeError(f"{self.name}: no server after {timeout} s:\n{self.hub.log()}")
+            time.sleep(0.3)
+
+    def cookies_for(self, url: str) -> str:
+        """The Cookie header a browser would send to `url`."""
+        req = urllib.request.Request(url)
+        self.jar.add_cookie_header(req)
+        return req.get_header("Cookie", "")
 
 
 def offline(context) -> None:

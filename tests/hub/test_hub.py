@@ -1,12 +1,21 @@
-"""Logins for a room: two trainees log in over HTTP, their servers open the app, they answer through the
-page, and both records land in PostgreSQL under their login names, while the trainer logs in and lands on the
-trainer's view of them; a client without a login gets no app and cannot write."""
+"""Logins for a room: two trainees log in by name, their servers open the app, they answer, and both
+records land in PostgreSQL under their login names, while the trainer logs in, lands on the trainer's
+view and sees them there; a client without a login gets no app and cannot write.
+
+One trainee works in Chromium (what is drawn: the Chinese page, the name shown and locked, the
+feedback wrong then right); the other and the trainer are driven as their pages' scripts would drive
+the server (benchmarks/room_client.py: HTTP and the kernel's websocket), where what is checked is data.
+"""
 from __future__ import annotations
 
+import asyncio
+import importlib.util
+import json
 import re
-import time
+import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import expect
 
@@ -14,20 +23,58 @@ from refundkit.exercises import answer_key, default_bank
 from refundkit.exercises.key import choice_label
 from refundkit.progress import ProgressStore
 
-from .conftest import PASSWORD, SHOTS, offline
+from .conftest import PASSWORD, REPO, SHOTS, Login, offline
 
 WAIT_MS = 120_000  # a server and a kernel start on a busy 2-core machine
 
 
-def _login(browser, hub, name: str, password: str):
-    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
-    offline(ctx)
-    page = ctx.new_page()
-    page.goto(hub.base + "/hub/login")
-    page.fill("#username_input", name)
-    page.fill("#password_input", password)
-    page.click("#login_submit")
-    return page
+def _room_client():
+    """benchmarks/room_client.py, loaded once (benchmarks/ is not a package; tests/browser loads it too)."""
+    if "room_client" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("room_client", REPO / "benchmarks" / "room_client.py")
+        sys.modules["room_client"] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules["room_client"]
+
+
+def _in_a_loop(coro):
+    """Run `coro` on an event loop of its own (Playwright's runs in this thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _answer_without_a_browser(login: Login, ex, q, value: str, sop) -> dict:
+    """The trainee's page, driven as its scripts drive the server: to the exercise, one answer checked.
+    Returns what the page would show: the name boxes (value, locked) and the feedback's verdict."""
+    tr = _room_client().Trainee(login.user_url, timeout=120, cookies=login.cookies_for(login.landed))
+    try:
+        await tr.open(login.landed.removeprefix(login.user_url))
+        await tr.click(tr.find(f"rk-go-{ex.id}"))
+        names = [(m["state"].get("value"), m["state"].get("disabled")) for m in tr.models.values()
+                 if "rk-name" in m["state"].get("_dom_classes", ())]
+        box = f"rk-q-{q.id.replace('.', '-')}"
+        control = tr.find("rk-answer", within=box)
+        labels = tr.models[control]["state"]["_options_labels"]
+        await tr.update(control, index=labels.index(choice_label(q, value, sop, "zh")))
+        await tr.click(tr.find("rk-check", within=box))
+        classes = tr.models[tr.find("rk-feedback", within=box)]["state"]["_dom_classes"]
+        return {"names": names, "verdict": next((c for c in ("rk-right", "rk-wrong") if c in classes), "")}
+    finally:
+        await tr.close()
+
+
+async def _trainer_sees(trainer: Login, meanwhile) -> tuple[str, str]:
+    """The trainer's page, driven as its scripts drive the server: its live table as first drawn, and
+    again after `meanwhile` (a trainee answering) once the refresh button is clicked."""
+    tr = _room_client().Trainee(trainer.user_url, timeout=120, cookies=trainer.cookies_for(trainer.landed))
+    try:
+        await tr.open(trainer.landed.removeprefix(trainer.user_url))
+        first = tr.models[tr.find("rk-dashboard-live")]["state"]["value"]
+        await meanwhile
+        await tr.click(tr.find("rk-refresh"))
+        return first, tr.models[tr.find("rk-dashboard-live")]["state"]["value"]
+    finally:
+        await tr.close()
 
 
 def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_trainer_sees_them(hub, browser, sop):
@@ -36,67 +83,67 @@ def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_
     q = next(q for q in bank.questions_of(ex.id) if q.form == "choice")
     right = answer_key(q, sop).answer
     wrong = next(c for c in q.choices if c != right)
-    trainees = {"wangfang": [wrong, right], "林晓雨": [right]}
 
-    started = {name: (time.monotonic(), _login(browser, hub, name, PASSWORD)) for name in trainees}
-    # The trainer logs in meanwhile (the servers start side by side, as in a room).
-    trainer = _login(browser, hub, "trainer", hub.trainer_password)
-    for name, (t0, page) in started.items():
-        # The server opens the trainee app directly: no JupyterLab, no code.
-        page.wait_for_url(re.compile(r"/user/[^/]+/voila/render/start\.ipynb"), timeout=WAIT_MS)
-        expect(page.locator(".rk-app-title")).to_have_text(sop.t("app_title", "zh"), timeout=WAIT_MS)
-        print(f"{name}: login to app {time.monotonic() - t0:.1f} s (hub start {hub.start_s:.1f} s)")
-    for name, answers in trainees.items():
-        page = started[name][1]
-        # To the exercise from the start page, in the same page and kernel (the app's parts are one page).
-        page.locator(f".rk-go-{ex.id}").click()
-        expect(page.locator(".rk-app-title")).to_contain_text(ex.title("zh"), timeout=WAIT_MS)
-        # The recorded learner is the login name, shown and not editable.
-        expect(page.locator(".rk-name input")).to_have_value(name)
-        expect(page.locator(".rk-name input")).to_be_disabled()
-        box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
-        for value in answers:
-            box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
-            box.locator(".rk-check").click()
-            mark = ".rk-feedback .rk-msg-ok" if value == right else ".rk-feedback .rk-msg-error"
-            expect(box.locator(mark).first).to_be_visible(timeout=WAIT_MS)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"hub_trainee_{'a' if name.isascii() else 'b'}.png"))
-    _print_memory()
+    # The room logs in side by side (the servers start together): 林晓雨 in Chromium, wangfang and the trainer over HTTP.
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
+    offline(ctx)
+    page = ctx.new_page()
+    page.goto(hub.base + "/hub/login")
+    page.fill("#username_input", "林晓雨")
+    page.fill("#password_input", PASSWORD)
+    page.click("#login_submit")
+    wang = Login(hub, "wangfang", PASSWORD)
+    trainer = Login(hub, "trainer", hub.trainer_password)
+
+    # 林晓雨's server opens the trainee app directly (no JupyterLab, no code), in Chinese.
+    page.wait_for_url(re.compile(r"/user/[^/]+/voila/render/start\.ipynb"), timeout=WAIT_MS)
+    expect(page.locator(".rk-app-title")).to_have_text(sop.t("app_title", "zh"), timeout=WAIT_MS)
+    # To the exercise from the start page, in the same page and kernel (the app's parts are one page).
+    page.locator(f".rk-go-{ex.id}").click()
+    expect(page.locator(".rk-app-title")).to_contain_text(ex.title("zh"), timeout=WAIT_MS)
+    # The recorded learner is the login name, shown and not editable.
+    expect(page.locator(".rk-name input").first).to_have_value("林晓雨")
+    expect(page.locator(".rk-name input").first).to_be_disabled()
+    box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
+    for value, mark in ((wrong, ".rk-msg-error"), (right, ".rk-msg-ok")):
+        box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
+        box.locator(".rk-check").click()
+        expect(box.locator(f".rk-feedback {mark}").first).to_be_visible(timeout=WAIT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "hub_trainee.png"))
+    ctx.close()  # the tab closes: its kernel goes
+
+    # The trainer lands on the trainer's view of the same PostgreSQL record: 林晓雨 is there under the
+    # login name (no sample learner has it, so the sample class cannot pass for it). Meanwhile wangfang,
+    # whose login lands on the app too, answers right, with the login name shown and locked; the
+    # trainer's refresh button reads it.
+    landed = trainer.server()
+    assert re.search(r"/user/trainer/voila/render/workshop_dashboard\.ipynb", landed), landed
+    assert wang.server().startswith(f"{wang.user_url}/voila/render/start.ipynb"), wang.landed
+    answered = {}
+
+    async def wangfang_answers():
+        answered.update(await _answer_without_a_browser(wang, ex, q, right, sop))
+
+    first, refreshed = _in_a_loop(_trainer_sees(trainer, wangfang_answers()))
+    assert answered["names"] and all(n == ("wangfang", True) for n in answered["names"]), answered
+    assert answered["verdict"] == "rk-right"
+    assert "林晓雨" in first and "wangfang" not in first
+    assert "林晓雨" in refreshed and "wangfang" in refreshed
     rows = list(ProgressStore(hub.db).rows())
-    got = {name: [(r["question"], r["answer"], r["correct"]) for r in rows if r["learner"] == name] for name in trainees}
-    assert got == {"wangfang": [(q.id, wrong, False), (q.id, right, True)], "林晓雨": [(q.id, right, True)]}
-    assert {r["learner"] for r in rows} == set(trainees)
+    got = {name: [(r["question"], r["answer"], r["correct"]) for r in rows if r["learner"] == name]
+           for name in ("wangfang", "林晓雨")}
+    assert got == {"wangfang": [(q.id, right, True)], "林晓雨": [(q.id, wrong, False), (q.id, right, True)]}
+    assert {r["learner"] for r in rows} == {"wangfang", "林晓雨"}
 
-    # The trainer lands on the trainer's view of the same PostgreSQL record: both trainees, under their
-    # login names (names no sample learner has, so the sample class cannot pass for them).
-    page = trainer
-    page.wait_for_url(re.compile(r"/user/trainer/voila/render/"), timeout=WAIT_MS)
-    refresh, first = page.locator(".rk-refresh"), page.get_by_text("wangfang")
-    expect(refresh.or_(first).first).to_be_visible(timeout=WAIT_MS)
-    if refresh.count():  # a page that re-reads the record on a click
-        refresh.first.click()
-    expect(first.first).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("林晓雨").first).to_be_visible()
-    first.first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "hub_trainer.png"))
-    # The trainer is the hub's admin: the admin page lists the trainees who logged in.
-    page.goto(hub.base + "/hub/admin")
-    expect(page.get_by_text("wangfang").first).to_be_visible(timeout=30_000)
-
-
-def _print_memory() -> None:
-    """For the record (-s): what each trainee's server and its kernels hold (benchmarks/hub.py measures it properly)."""
-    import psutil
-
-    for p in psutil.process_iter(["cmdline"]):
-        if "jupyterhub.singleuser" in " ".join(p.info["cmdline"] or []):
-            try:
-                procs = [p, *p.children(recursive=True)]
-                rss = sum(q.memory_info().rss for q in procs) >> 20
-                print(f"server of {p.environ().get('JUPYTERHUB_USER')}: {len(procs)} processes, RSS {rss} MiB")
-            except psutil.Error:
-                continue
+    # The trainer is the hub's admin: the admin page opens and the users' list has the trainees who logged in.
+    status, url, _ = trainer.request("/hub/admin")
+    assert status == 200 and url.endswith("/hub/admin"), (status, url)
+    status, _, body = trainer.request("/hub/api/users", api=True)
+    assert status == 200 and {"wangfang", "林晓雨"} <= {u["name"] for u in json.loads(body)}
+    # A trainee is not: no admin page, no list of the others.
+    assert wang.request("/hub/api/users", api=True)[0] == 403
+    assert wang.request("/hub/admin")[0] == 403
 
 
 def _status(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, str, str]:
@@ -115,7 +162,7 @@ def _status(url: str, method: str = "GET", data: bytes | None = None) -> tuple[i
         return exc.code, url, exc.read().decode(errors="replace")
 
 
-def test_a_client_without_a_login_gets_no_app_and_cannot_write(hub, browser, sop):
+def test_a_client_without_a_login_gets_no_app_and_cannot_write(hub, sop):
     store = ProgressStore(hub.db)
     before = store.count()
     ex = default_bank().exercises[0]
@@ -128,8 +175,10 @@ def test_a_client_without_a_login_gets_no_app_and_cannot_write(hub, browser, sop
                          ("POST", "/hub/api/users/intruder/server"), ("GET", "/hub/api/users")):
         code, _, _ = _status(hub.base + path, method, b"{}" if method == "POST" else None)
         assert code in (302, 401, 403), (path, code)
-    # A wrong password gets no server either.
-    page = _login(browser, hub, "intruder", "not-the-password")
-    expect(page.locator(".alert-danger, .login_error, #login_error").first).to_be_visible(timeout=30_000)
-    assert "/hub/login" in page.url
+    # A wrong password gets the login form again with the error, no login cookie and no server.
+    intruder = Login(hub, "intruder", "not-the-password")
+    assert intruder.status == 403 and "/hub/login" in intruder.url, (intruder.status, intruder.url)
+    assert "Invalid username or password" in intruder.body and "username_input" in intruder.body
+    assert not any(c.name.startswith("jupyterhub-") for c in intruder.jar), [c.name for c in intruder.jar]
+    assert intruder.request("/user/intruder/")[1].split("?")[0].endswith("/hub/login")
     assert store.count() == before and "intruder" not in store.learners()
