@@ -11,10 +11,13 @@ turns it off: every notebook then runs in a plain kernel.
 """
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import tempfile
 from pathlib import Path
+
+import pytest
 
 from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
 
@@ -26,8 +29,19 @@ def pytest_configure(config):
     _use_for_nbval()
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own collection of unraisable exceptions (one full gc pass)
 def pytest_unconfigure(config):
     stop_zygote(_zygote)
+    gc.freeze()  # what is left lives until the process ends: pytest's second full pass at its cleanup skips it
+
+
+def pytest_collection_finish(session):
+    """A test process holds a large heap that lives as long as it does (the kit, pandas, widgets, the
+    collected tests): the collector's full passes over it took a sixth of a run. Those objects are set
+    aside (gc.freeze) once collected, and full passes come less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _start(config) -> None:
@@ -55,3 +69,16 @@ def _use_for_nbval() -> None:
         return spec
 
     nk.NbvalKernelspecManager.get_kernel_spec = get_kernel_spec
+    # nbval formats every kernel message for a debug log line (pformat) even when debug logging is off:
+    # a few seconds of a run. Formatted only when the line is written.
+    nk.pformat = _Formatted
+
+
+class _Formatted:
+    def __init__(self, msg):
+        self.msg = msg
+
+    def __str__(self) -> str:
+        from pprint import pformat
+
+        return pformat(self.msg)

@@ -178,7 +178,8 @@ def _wait(pid: int, timeout: float = 120) -> int:
 
 
 def test_twenty_learners_checking_at_once_all_land(target, tmp_path):
-    per, go = 10, tmp_path / "go"
+    per = 10
+    go, ready = os.pipe()  # the writers wait on it, without spinning, until it closes
     first = ProgressStore(target)
     first.count()  # schema in place: the writers race on records, not on the migration
     first.close()  # no open SQLite connection may cross a fork (SQLite's rule)
@@ -186,15 +187,16 @@ def test_twenty_learners_checking_at_once_all_land(target, tmp_path):
     def writer(learner: str):
         def work():
             store = ProgressStore(target)
-            while not go.exists():
-                time.sleep(0.002)
+            os.close(ready)
+            os.read(go, 1)  # end of file when the test closes its end
             for i in range(per):  # wrong first, then right, as a learner does
                 store.record(Attempt(learner, "ex04", f"ex04.q{i // 2:02d}", ["x"], i % 2 == 1, "1.0.0",
                                      AT + timedelta(seconds=i)))
         return work
 
     pids = [_fork(writer(f"学员{i:02d}")) for i in range(20)]
-    go.touch()  # all start checking together
+    os.close(ready)  # all start checking together
+    os.close(go)
     assert [_wait(pid) for pid in pids] == [0] * 20
     store = ProgressStore(target)
     assert store.count() == 20 * per

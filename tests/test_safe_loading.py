@@ -5,6 +5,7 @@ the refusals take milliseconds, so the bound only fails when a file is obeyed in
 """
 from __future__ import annotations
 
+import datetime
 import time
 
 import pytest
@@ -135,6 +136,22 @@ def test_loader_accepts_plain_yaml_and_refuses_deep_nesting():
         safeyaml.load("[" * 100_000)
     with pytest.raises(safeyaml.YamlError, match="line 3: duplicate key 'True'"):
         safeyaml.load("v:\n  true: 1\n  True: 2\n")
+
+
+def test_text_read_again_gives_the_same_data_as_a_copy_of_its_own():
+    """The loader keeps what it read lately: a second read of a text is the same data, and changing
+    what one caller got changes nothing for the next."""
+    text = "when: 2026-11-19\nsteps: [{id: ST1, days: 7}]\n"
+    first = safeyaml.load(text)
+    first["steps"][0]["days"] = 5
+    first["extra"] = True
+    again = safeyaml.load(text)
+    assert again == {"when": datetime.date(2026, 11, 19), "steps": [{"id": "ST1", "days": 7}]}
+    assert again is not safeyaml.load(text)
+    with pytest.raises(safeyaml.YamlError, match="line 2: duplicate key"):  # refused each time, not kept
+        safeyaml.load("a: 1\na: 2\n")
+    with pytest.raises(safeyaml.YamlError, match="line 2: duplicate key"):
+        safeyaml.load("a: 1\na: 2\n")
 
 
 def test_every_kit_yaml_reads_through_the_safe_loader(tmp_path, sop):

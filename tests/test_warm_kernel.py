@@ -75,8 +75,9 @@ def test_a_warm_kernel_is_forked_and_runs_as_a_plain_one(zygote, tmp_path):
         assert path_ok == "True"
         # A figure is shown inline; widgets open their comms (they are imported in the kernel itself).
         out, reply = run(kc, "import matplotlib.pyplot as plt, ipywidgets as w\nplt.plot([1, 2]); plt.show()\n"
-                             "s = w.IntSlider(); print(s.comm is not None)")
-        assert reply["status"] == "ok" and out.strip() == "True"
+                             "s = w.IntSlider(); print(s.comm is not None)\n"
+                             "print('jupyter.widget' in get_ipython().kernel.comm_manager.targets)")
+        assert reply["status"] == "ok" and out.split() == ["True", "True"]  # and a page's widgets reach it
         # An interrupt reaches the kernel through its stand-in.
         kc.execute("import time; time.sleep(30)")
         time.sleep(1.0)

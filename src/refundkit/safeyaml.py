@@ -12,6 +12,9 @@ Bottom layer: imports nothing of the kit.
 from __future__ import annotations
 
 import os
+import pickle
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +85,39 @@ class _Loader(_Base):
         return super().construct_mapping(node, deep=deep)
 
 
+# Texts read lately, as pickles of their data: a session (a test run, a check that reads the SOP from
+# several places) reads the same 50 KB again and again, and PyYAML's constructor is pure Python
+# (~40 ms for the SOP) where unpickling is C (<1 ms). Unpickling gives each caller its own copy.
+_RECENT: OrderedDict[str, bytes] = OrderedDict()
+_RECENT_MAX = 32  # texts kept
+_RECENT_TEXT = 256 * 2**10  # the largest text kept (characters): the SOP is ~50 KB
+_RECENT_LOCK = threading.Lock()  # files read in parallel threads
+
+
 def load(text: str | bytes, max_bytes: int = MAX_BYTES) -> Any:
     """Parse one YAML document as plain data (dicts, lists, scalars); YamlError if refused."""
     if isinstance(text, bytes):
         text = _decode(text, max_bytes)
     elif len(text) > max_bytes:  # characters: at least as many bytes
         raise YamlError(f"too large ({len(text):,} characters; the limit is {max_bytes:,} bytes)")
+    if len(text) > _RECENT_TEXT:
+        return _parse(text)
+    with _RECENT_LOCK:
+        known = _RECENT.get(text)
+        if known is not None:
+            _RECENT.move_to_end(text)
+    if known is not None:
+        return pickle.loads(known)
+    data = _parse(text)
+    kept = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    with _RECENT_LOCK:
+        _RECENT[text] = kept
+        if len(_RECENT) > _RECENT_MAX:
+            _RECENT.popitem(last=False)
+    return data
+
+
+def _parse(text: str) -> Any:
     loader = _Loader(text)
     try:
         return loader.get_single_data()

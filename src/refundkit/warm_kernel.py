@@ -34,13 +34,20 @@ import sys
 
 ENV = "REFUNDKIT_WARM_KERNELS"
 INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
-# Imported once by the zygote (third-party only; a missing one is skipped). Not ipywidgets, pyplot nor
-# the inline backend: importing them hooks them into the running kernel (the widgets' comm targets, the
-# figure display), so each kernel imports them itself. What a module decides at import from where it
-# runs is set again in the kernel (`_as_in_a_kernel`).
-PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "jupyter_client.session",
-           "numpy", "pandas", "pydantic", "yaml", "sqlalchemy", "sqlalchemy.pool", "tornado.web",
-           "matplotlib", "matplotlib.figure", "matplotlib.font_manager", "matplotlib.backends.backend_agg")
+# Imported once by the zygote (third-party only; a missing one is skipped). Not pyplot nor the inline
+# backend: importing them hooks them into the running kernel (the figure display), so each kernel imports
+# them itself. ipywidgets registers its comm targets with the kernel at import: a kernel forked with it
+# preloaded registers them as it starts (`--ext=ipywidgets`, ipywidgets' own IPython extension). What a
+# module decides at import from where it runs is set again in the kernel (`_as_in_a_kernel`).
+# ipykernel.debugger (debugpy) is what every kernel imports when it starts (about a second of CPU); pydantic
+# builds its models and SQLAlchemy opens SQLite through modules imported lazily, at first use.
+PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipykernel.debugger",
+           "jupyter_client.session", "psutil",
+           "numpy", "pandas", "pandas.api.types", "pydantic", "pydantic.main", "pydantic.types",
+           "pydantic.functional_validators", "pydantic.json_schema", "pydantic._internal._generate_schema",
+           "yaml", "sqlite3", "sqlalchemy", "sqlalchemy.pool", "sqlalchemy.dialects.sqlite", "tornado.web",
+           "matplotlib", "matplotlib.figure", "matplotlib.font_manager", "matplotlib.backends.backend_agg",
+           "matplotlib.style", "matplotlib.ticker", "ipywidgets")
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 _LEN = struct.Struct("!I")
 
@@ -169,6 +176,8 @@ def _child(req: dict, fds: list[int], parent_cwd_on_path: bool, pythonpath: str)
     # The class read JPY_PARENT_PID when the zygote imported it: say it here. With it the kernel is quiet
     # about Ctrl-C on its stdout and exits if the zygote (its parent process now) goes away.
     argv = [*req["argv"], f"--IPKernelApp.parent_handle={int(req['parent'])}"]
+    if "ipywidgets" in sys.modules:  # preloaded: its comm targets, as its import does in a kernel
+        argv.append("--ext=ipywidgets")
     sys.argv = ["ipykernel_launcher", *argv]
     from ipykernel import kernelapp
 
@@ -208,6 +217,9 @@ def _watch(pid: int) -> None:
 def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # no BLAS threads in a process that forks
+    # debugpy warns at import about frozen modules; said once here it would only be noise in the room's
+    # terminal (each kernel gets the environment it asked for, not this one).
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     cwd_on_path = bool(sys.path) and sys.path[0] in ("", os.getcwd())
     pythonpath = os.environ.get("PYTHONPATH", "")
 
@@ -228,6 +240,12 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing or broken optional module only makes kernels less warm
             pass
+    try:  # pydantic looks for plugins (every installed package's entry points) at its first model: once here
+        from pydantic.plugin._loader import get_plugins
+
+        get_plugins()
+    except Exception:  # noqa: BLE001 - only a little less warm
+        pass
     import gc
 
     gc.collect()
