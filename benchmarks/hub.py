@@ -52,11 +52,16 @@ def servers() -> dict[str, object]:
     out = {}
     for p in psutil.process_iter(["cmdline"]):
         cmd = " ".join(p.info["cmdline"] or [])
-        if "jupyterhub.singleuser" in cmd:
-            try:
+        try:
+            if "jupyterhub.singleuser" in cmd:
                 out[p.environ().get("JUPYTERHUB_USER", "?")] = p
-            except psutil.Error:
-                pass
+            elif "refundkit.hub.warm_servers" in cmd and "warm_servers" in " ".join(
+                    p.parent().cmdline() if p.parent() else []):
+                # forked by the launcher's zygote (refundkit.hub.warm_servers): its cmdline and the
+                # environment /proc shows are the zygote's; it runs in the user's home folder
+                out[Path(p.cwd()).name] = p
+        except psutil.Error:
+            pass
     return out
 
 

@@ -6,7 +6,8 @@
 Starts PostgreSQL from the OS packages in the state folder (unless --db gives a
 server), then JupyterHub on localhost with the proxy installed from npm into
 the state folder. Prints the login address, the room password for trainees and
-the trainer's password. The trainees' kernels start warm (refundkit.warm_kernel).
+the trainer's password. The trainees' servers and kernels start warm
+(refundkit.hub.warm_servers, refundkit.warm_kernel).
 Ctrl+C stops the hub, every trainee server and the database server it started;
 the records stay in the state folder.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from ..app.serve import warm_kernels
 from ..progress import ProgressError, ProgressStore
+from . import warm_servers
 from .postgres import LocalPostgres, PostgresError, free_port
 from .settings import HubSettings
 
@@ -110,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     # once and shares the imported libraries' memory; it stops with this launcher.
     warm = Path(tempfile.mkdtemp(prefix="refundkit-hub-"))
     warm_kernels(warm)
-    env = {**os.environ, **s.to_env()}
+    # Trainees' servers fork from one warm process too (refundkit.hub.warm_servers): a room logging in at
+    # once does not import the server twenty times over.
+    servers = warm_servers.start_zygote(warm / "servers.sock")
+    env = {**os.environ, **s.to_env(), **({warm_servers.ENV: str(warm / "servers.sock")} if servers else {})}
     hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=state, env=env)
 
     def stop(_sig, _frame):

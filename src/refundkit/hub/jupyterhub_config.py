@@ -1,11 +1,16 @@
 # JupyterHub configuration for a training room (`make hub`, `python -m refundkit.hub`).
 # The launcher (refundkit/hub/__main__.py) sets the REFUNDKIT_HUB_* variables read here; see
 # refundkit.hub for the whole picture. `c` is JupyterHub's config object.
+import asyncio
 import os
 import sys
 from pathlib import Path
 
+from jupyterhub.spawner import SimpleLocalProcessSpawner
+from jupyterhub.utils import random_port
+
 from refundkit.hub.settings import HubSettings
+from refundkit.hub.warm_servers import ENV as SERVERS_ENV, fork_server
 from refundkit.warm_kernel import ENV
 
 s = HubSettings.from_env()
@@ -36,8 +41,29 @@ else:
     c.Authenticator.allow_all = True
 
 # -- each login gets its own server (a process on this machine) that opens the trainee app
-c.JupyterHub.spawner_class = "simple"  # SimpleLocalProcessSpawner: no system accounts needed
-c.SimpleLocalProcessSpawner.home_dir_template = str(s.state / "homes" / "{username}")
+class WarmSpawner(SimpleLocalProcessSpawner):
+    """SimpleLocalProcessSpawner (no system accounts needed) whose servers are forked warm by the
+    launcher's zygote (refundkit.hub.warm_servers); a plain process when there is none."""
+
+    async def start(self):
+        sock = os.environ.get(SERVERS_ENV, "")
+        if not sock or not os.path.exists(sock):
+            return await super().start()
+        if self.port == 0:
+            self.port = random_port()
+        env = self.get_env()
+        self.log.info("Forking a warm server for %s", self.user.name)
+        try:
+            pid = await asyncio.to_thread(fork_server, sock, self.get_args(), env, self.home_dir)
+        except OSError as exc:
+            self.log.warning("No warm server (%s): starting a plain one", exc)
+            return await super().start()
+        self.proc, self.pid = None, pid  # watched and stopped by its pid, as after a restart of the hub
+        return (self.ip or "127.0.0.1", self.port)
+
+
+c.JupyterHub.spawner_class = WarmSpawner
+c.WarmSpawner.home_dir_template = str(s.state / "homes" / "{username}")
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.notebook_dir = str(s.app_dir)
 c.Spawner.default_url = s.trainee_url
