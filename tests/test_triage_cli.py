@@ -21,7 +21,7 @@ NOW = "2026-11-20T10:00:00+08:00"
 def worklist(tmp_path_factory, sop):
     out = tmp_path_factory.mktemp("wl") / "worklist.xlsx"
     assert main(["triage", str(SAMPLE), "-o", str(out), "--now", NOW]) == 0
-    return pd.read_excel(out, dtype=str)
+    return pd.read_excel(out, dtype=str, engine="calamine")
 
 
 def test_worklist_is_sorted_most_urgent_first_with_sop_labels(worklist, sop):
@@ -60,7 +60,7 @@ def test_amount_checks_flag_refund_above_paid_and_discounts(worklist):
 
 
 def test_personal_data_is_masked_by_default(worklist):
-    raw = pd.read_excel(XLSX, dtype=str)
+    raw = pd.read_excel(XLSX, dtype=str, engine="calamine")
     phones = set(raw["联系电话"])
     shown = worklist["联系电话"].dropna()
     assert len(shown) and not (set(shown) & phones)
@@ -76,7 +76,7 @@ def test_no_mask_keeps_personal_data(tmp_path):
     assert main(["triage", str(XLSX), "-o", str(out), "--now", NOW, "--no-mask"]) == 0
     assert out.read_bytes()[:3] == b"\xef\xbb\xbf"  # Excel on Chinese Windows opens it right
     df = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
-    raw = pd.read_excel(XLSX, dtype=str)
+    raw = pd.read_excel(XLSX, dtype=str, engine="calamine")
     assert set(df["联系电话"]) <= set(raw["联系电话"])
 
 
@@ -110,7 +110,7 @@ def test_bad_rows_go_to_their_own_file_and_the_rest_is_triaged(capsys, tmp_path)
     df = pd.read_csv(rej, dtype=str, encoding="utf-8-sig")
     assert len(df) == 9 and df["无法读取的原因"].notna().all()
     assert df["来源(文件:行)"].iloc[0].startswith("售后单导出-坏行.csv:")
-    assert len(pd.read_excel(out)) == 6
+    assert len(pd.read_excel(out, engine="calamine")) == 6
 
 
 def test_missing_column_is_one_line_exit_2(capsys):
@@ -144,7 +144,7 @@ def test_summary_tables_and_charts_with_chinese(tmp_path, capsys, sop, monkeypat
     assert [p.name for p in pngs] == ["summary_by_product.png", "summary_by_reason.png", "summary_by_week.png", "summary_inspect.png"]
     for p in pngs:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
-    sheets = pd.read_excel(tmp_path / "summary.xlsx", sheet_name=None)
+    sheets = pd.read_excel(tmp_path / "summary.xlsx", sheet_name=None, engine="calamine")
     assert len(sheets) == 4
     by_week = pd.read_csv(tmp_path / "summary_by_week.csv", encoding="utf-8-sig")
     by_reason = pd.read_csv(tmp_path / "summary_by_reason.csv", encoding="utf-8-sig")

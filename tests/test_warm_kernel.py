@@ -1,12 +1,15 @@
 """Warm kernels (refundkit.warm_kernel): a kernel forked from the zygote behaves as a plain ipykernel.
 
-Each test starts its own zygote on a socket in tmp_path and kernels through jupyter_client with the
-warm launcher as the kernel command, as nbval (and Voila) start them.
+The tests use the test run's zygote (conftest.py at the top of the checkout starts one) or, without
+one, their own on a socket in tmp_path, and start kernels through jupyter_client with the warm launcher
+as the kernel command, as nbval (and Voila) start them.
 """
 from __future__ import annotations
 
 import os
 import signal
+import socket
+import struct
 import sys
 import shutil
 import time
@@ -22,20 +25,32 @@ from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
 WARM = [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"]
 
 
+def listener_pid(sock) -> int:
+    """The process listening on a Unix socket, as the kernel reports it (SO_PEERCRED)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(str(sock))
+        pid, _uid, _gid = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+    return pid
+
+
 @pytest.fixture(scope="module")
-def zygote_proc(tmp_path_factory):
+def zygote_sock(tmp_path_factory):
+    given = os.environ.get(ENV, "")
+    if given not in ("", "0") and os.path.exists(given):  # the test run's (starting one costs seconds of CPU)
+        yield given
+        return
     sock = tmp_path_factory.mktemp("warm") / "k.sock"
     proc = start_zygote(sock, timeout=60)
     assert proc is not None, "the zygote did not start"
-    yield proc, sock
+    yield str(sock)
     stop_zygote(proc)
 
 
 @pytest.fixture
-def zygote(zygote_proc, monkeypatch):
-    proc, sock = zygote_proc
-    monkeypatch.setenv(ENV, str(sock))
-    return proc
+def zygote(zygote_sock, monkeypatch):
+    """The zygote's process id, with its socket named in the environment."""
+    monkeypatch.setenv(ENV, zygote_sock)
+    return listener_pid(zygote_sock)
 
 
 def start(cwd, env: dict[str, str] | None = None):
@@ -69,7 +84,7 @@ def test_a_warm_kernel_is_forked_and_runs_as_a_plain_one(zygote, tmp_path):
                              "print(sys.path[0] != os.getcwd() or sys.path[0] == '')")
         assert reply["status"] == "ok", reply
         ppid, cwd, sop, max_cols, backend, path_ok = out.split()
-        assert int(ppid) == zygote.pid  # forked, not a new interpreter
+        assert int(ppid) == zygote  # forked, not a new interpreter
         assert cwd == str(tmp_path) and sop == str(tmp_path / "x.yaml")  # the kernel's own folder and environment
         assert max_cols == "20" and backend == "module://matplotlib_inline.backend_inline"  # as in a plain kernel
         assert path_ok == "True"
@@ -79,8 +94,11 @@ def test_a_warm_kernel_is_forked_and_runs_as_a_plain_one(zygote, tmp_path):
                              "print('jupyter.widget' in get_ipython().kernel.comm_manager.targets)")
         assert reply["status"] == "ok" and out.split() == ["True", "True"]  # and a page's widgets reach it
         # An interrupt reaches the kernel through its stand-in.
-        kc.execute("import time; time.sleep(30)")
-        time.sleep(1.0)
+        sleeping = kc.execute("import time; time.sleep(30)")
+        while not (m := kc.get_iopub_msg(timeout=20))["msg_type"] == "execute_input" \
+                or m["parent_header"].get("msg_id") != sleeping:
+            pass
+        time.sleep(0.2)  # the cell has begun: into its sleep
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=20)["content"]
         assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
@@ -120,7 +138,7 @@ def test_another_pythonpath_runs_its_own_kit(zygote, tmp_path):
                              "print(os.getppid(), refundkit.WHERE, refundkit.__file__, sys.path[0])")
         assert reply["status"] == "ok", reply
         ppid, where, init, first = out.split()
-        assert int(ppid) == zygote.pid and where == "clone"
+        assert int(ppid) == zygote and where == "clone"
         assert init == str(clone / "refundkit" / "__init__.py") and first == str(clone)
     finally:
         stop(km, kc)
@@ -132,7 +150,7 @@ def test_another_pythonpath_runs_its_own_kit(zygote, tmp_path):
         out, reply = run(kc, "import os, yaml; print(os.getppid(), yaml.WHERE)")
         assert reply["status"] == "ok", reply
         ppid, where = out.split()
-        assert int(ppid) != zygote.pid and where == "shadow"
+        assert int(ppid) != zygote and where == "shadow"
     finally:
         stop(km, kc)
 

@@ -143,7 +143,7 @@ def test_demo_then_export_csv_and_xlsx(tmp_path, capsys, monkeypatch):
     attempts = pd.read_csv(tmp_path / "out" / "attempts.csv", encoding="utf-8-sig")
     assert len(attempts) == ProgressStore(db).count()
     assert main(["progress", "export", "-o", str(tmp_path / "t.xlsx"), "--lang", "en"]) == 0
-    sheets = pd.read_excel(tmp_path / "t.xlsx", sheet_name=None)
+    sheets = pd.read_excel(tmp_path / "t.xlsx", sheet_name=None, engine="calamine")
     assert set(sheets) == {"grid", "progress", "most_missed", "outdated", "attempts"}
     assert "Most chosen wrong answer" in sheets["most_missed"].columns
     assert len(sheets["outdated"]) == 6
