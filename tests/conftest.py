@@ -1,10 +1,8 @@
 """Shared fixtures: the shipped SOP, the scenario bank and the training clock.
 
 Also how `make test` spreads the suite over the cores (pytest-xdist, `--dist loadfile`):
-a test file, or a notebook with all its cells, runs on one worker; tests/hub/ runs whole on
-one worker (its session fixtures, JupyterHub and the browser, start once per run); the browser
-tests run in a few groups (BROWSER_GROUPS), each on one worker with the servers it needs, so
-that the longest unit of the run is no longer all of them one after the other.
+a test file, or a notebook with all its cells, runs on one worker; tests/hub/ and tests/browser/
+each run whole on one worker (their session fixtures, servers and browser, start once per run).
 """
 from __future__ import annotations
 
@@ -55,11 +53,6 @@ def sop_text() -> str:
     return DEFAULT_SOP_PATH.read_text(encoding="utf-8")
 
 
-# Browser test files that share a worker (and so its app server and its one trainee tab); any other
-# file under tests/browser/ is a unit of its own.
-BROWSER_GROUPS = {"test_app.py": "app", "test_learner.py": "app"}
-
-
 @pytest.fixture(scope="session")
 def playwright_instance():
     """One Playwright per test process: the browser and the hub tests may run in the same worker, and a
@@ -71,22 +64,18 @@ def playwright_instance():
 
 
 def work_unit(nodeid: str) -> str:
-    """What one worker runs together: a browser group, a folder under tests/, else the file (a
-    notebook with its cells)."""
+    """What one worker runs together: a folder under tests/, else the file (a notebook with its cells)."""
     path = nodeid.split("::", 1)[0]
     parts = path.split("/")
-    if parts[:2] == ["tests", "browser"] and len(parts) > 2:
-        return "tests/browser/" + BROWSER_GROUPS.get(parts[2], parts[2])
     if len(parts) > 2 and parts[0] == "tests":
         return "/".join(parts[:2])
     return path
 
 
 # The longest units start first, so that no long one is left for the end of a run on one core
-# (seconds of a quiet 2-core machine: hub 75, window loop 80, room 45, app 45, lab 20); the
+# (seconds of a quiet 2-core machine: hub 75, window loop 80, browser 110 before issue 15); the
 # rest keep their order, notebooks last to fill the gaps.
-LONG_FIRST = ("tests/test_review_loop.py", "tests/hub", "tests/browser/test_room.py", "tests/browser/app",
-              "tests/browser/test_lab.py", "tests/test_triage_agreement.py", "tests/test_wheel.py",
+LONG_FIRST = ("tests/test_review_loop.py", "tests/hub", "tests/browser", "tests/test_triage_agreement.py", "tests/test_wheel.py",
               "tests/test_lessons_window.py", "tests/test_engine.py", "tests/test_progress.py")
 
 

@@ -62,7 +62,7 @@ def test_trainee_lab_runs_a_lesson_and_hides_trainer_material_and_answers(page, 
     expect(page.get_by_text(re.compile("news|新闻", re.I))).to_have_count(0)  # no news pop-up
     menu_run.click()
     page.get_by_role("menuitem", name="运行所有单元格", exact=True).click()
-    page.wait_for_function(ALL_RUN_JS)
+    page.wait_for_function(ALL_RUN_JS, polling=250)
     kernel_idle.wait_for()
     print(f"{name}: opened and run in {time.monotonic() - t0:.1f} s")
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")

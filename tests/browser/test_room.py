@@ -22,7 +22,7 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
 
-from conftest import REPO, SHOTS, leave  # noqa: E402
+from conftest import REPO, SHOTS, leave, new_context  # noqa: E402
 
 
 def _room_client():
@@ -110,14 +110,6 @@ def _answer(pg, server, learner: str, q, value, sop) -> None:
     box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
     box.locator(".rk-check").click()
     _wait_rows(server, learner, before + 1)
-
-
-def _context(chromium, **kw):
-    ctx = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", **kw)
-    ctx.set_default_timeout(60_000)
-    ctx.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost")
-              else r.abort("internetdisconnected"))
-    return ctx
 
 
 def test_trainer_page_without_the_token_shows_no_learner(page, app_server, sop):
@@ -238,7 +230,7 @@ def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(app_
                      if any(q.form == "choice" for q in default_bank().questions_of(ex.id))][:2]
     q1, right1, _ = _choice_question(first.id, sop)
     q2, right2, _ = _choice_question(second.id, sop)
-    ctx = _context(chromium)
+    ctx = new_context(chromium)  # a trainee's own laptop: nothing remembered yet
     try:
         pg = ctx.new_page()
         _open(pg, app_server)
