@@ -64,6 +64,9 @@ def _server(req: dict) -> int:
 
 
 def serve(path: str, owner: int | None = None) -> None:
+    # Ctrl+C in the launcher's terminal reaches this process too: the launcher stops the hub, the hub
+    # stops the servers, and this process stays to collect them (it goes once the launcher is gone).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         os.unlink(path)
@@ -84,8 +87,8 @@ def serve(path: str, owner: int | None = None) -> None:
 
     gc.collect()
     gc.freeze()  # the preloaded objects stay shared: no collection in a server touches their pages
-    # The launcher's process group may be sent SIGTERM: the hub then stops the servers, and this process
-    # stays to collect them (until they are gone, a minute at most once the launcher is gone).
+    # So does a SIGTERM sent to the launcher's process group (until the servers are gone, a minute at
+    # most once the launcher is gone).
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     wake_r, wake_w = socket.socketpair()
     wake_r.setblocking(False)
