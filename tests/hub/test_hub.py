@@ -23,7 +23,7 @@ from refundkit.exercises import answer_key, default_bank
 from refundkit.exercises.key import choice_label
 from refundkit.progress import ProgressStore
 
-from .conftest import PASSWORD, REPO, SHOTS, Login, offline
+from .conftest import PASSWORD, REPO, SHOTS, Login
 
 WAIT_MS = 120_000  # a server and a kernel start on a busy 2-core machine
 
@@ -86,7 +86,6 @@ def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_
 
     # The room logs in side by side (the servers start together): 林晓雨 in Chromium, wangfang and the trainer over HTTP.
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
-    offline(ctx)
     page = ctx.new_page()
     page.goto(hub.base + "/hub/login")
     page.fill("#username_input", "林晓雨")
@@ -104,12 +103,13 @@ def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_
     # The recorded learner is the login name, shown and not editable.
     expect(page.locator(".rk-name input").first).to_have_value("林晓雨")
     expect(page.locator(".rk-name input").first).to_be_disabled()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "hub_trainee_name.png"))  # the Chinese login name in the locked box
     box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
     for value, mark in ((wrong, ".rk-msg-error"), (right, ".rk-msg-ok")):
         box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
         box.locator(".rk-check").click()
         expect(box.locator(f".rk-feedback {mark}").first).to_be_visible(timeout=WAIT_MS)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "hub_trainee.png"))
     ctx.close()  # the tab closes: its kernel goes
 
