@@ -64,8 +64,11 @@ def _use_for_nbval() -> None:
 
     def get_kernel_spec(self, kernel_name):
         spec = plain(self, kernel_name)
-        if kernel_name == nk.CURRENT_ENV_KERNEL_NAME and os.environ.get(ENV, "0") != "0":
-            spec.argv = ["refundkit.warm_kernel" if a == "ipykernel_launcher" else a for a in spec.argv]
+        if kernel_name == nk.CURRENT_ENV_KERNEL_NAME:
+            if os.environ.get(ENV, "0") != "0":
+                spec.argv = ["refundkit.warm_kernel" if a == "ipykernel_launcher" else a for a in spec.argv]
+            # A checked notebook's cells are not the user's history: none written to ~/.ipython (nor its thread).
+            spec.argv = [*spec.argv, "--HistoryManager.hist_file=:memory:"]
         return spec
 
     nk.NbvalKernelspecManager.get_kernel_spec = get_kernel_spec
