@@ -1,7 +1,7 @@
 """The app as served to a room: trainees in their own browsers, the trainer's page behind its token.
 
-A trainee whose own page is under test is a browser context of its own (its cookies and storage, as
-a separate laptop). The trainees the trainer's page watches are the protocol-level trainees of
+The trainee whose own page is under test is the run's trainee tab (the `learner` fixture: one page
+all day, in a browser context of its own, as a separate laptop). The trainees the trainer's page watches are the protocol-level trainees of
 benchmarks/room_client.py: what their pages' scripts send the server (page, widget states, name,
 answer, check), without drawing a page no test looks at. Every expected text comes from the SOP,
 every answer from the engine.
@@ -22,7 +22,7 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
 
-from conftest import REPO, SHOTS, leave, new_context  # noqa: E402
+from conftest import REPO, SHOTS, leave  # noqa: E402
 
 
 def _room_client():
@@ -222,7 +222,10 @@ def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining
     page.screenshot(path=str(SHOTS / "trainer_sample_class.png"), full_page=True)
 
 
-def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(app_server, chromium, sop):
+def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(learner, app_server, sop):
+    """The trainee's one page (the `learner` tab: nobody has typed a name in this browser yet) takes
+    her name once; it stays on every part and in the record; a reload of the page (a new kernel) and
+    a second tab (another) both know her name and show her progress from the record."""
     from refundkit.app.pages import exercise_list
     from refundkit.exercises import default_bank
 
@@ -230,42 +233,40 @@ def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(app_
                      if any(q.form == "choice" for q in default_bank().questions_of(ex.id))][:2]
     q1, right1, _ = _choice_question(first.id, sop)
     q2, right2, _ = _choice_question(second.id, sop)
-    ctx = new_context(chromium)  # a trainee's own laptop: nothing remembered yet
+    pg = learner.page
+    learner.go("start")
+    name = pg.locator(".rk-app-name input")
+    expect(name).to_have_value("")  # a browser that was never given a name
+    name.fill("周　婷 ")  # a full-width space and a trailing one: the same learner as 周婷
+    name.press("Enter")
+    expect(name).to_have_value("周婷")
+    pg.locator(f".rk-go-{first.id}").click()
+    _answer(pg, app_server, "周婷", q1, right1, sop)
+    pg.locator(".rk-go-start").first.click()
+    pg.locator(f".rk-go-{second.id}").click()
+    _answer(pg, app_server, "周婷", q2, right2, sop)
+    pg.locator(".rk-go-wizard").first.click()
+    expect(pg.locator(".rk-wizard")).to_be_visible()
+    expect(name).to_have_value("周婷")  # the bar, and the name, stay on every part
+    assert {r["exercise"] for r in _rows(app_server, "周婷")} == {first.id, second.id}
+    pg.screenshot(path=str(SHOTS / "trainee_name_in_bar_wizard.png"), full_page=True)
+
+    pg.goto(f"{app_server.base}/")  # a reload of the entrance: a new kernel
+    pg.locator(".rk-app-bar").wait_for()
+    expect(pg.locator(".rk-app-name input")).to_have_value("周婷")  # this browser remembered it
+    n1 = len(default_bank().questions_of(first.id))
+    expect(pg.locator(f".rk-done[data-exercise='{first.id}']")).to_have_text(f"{sop.t('app_done', 'zh')} 1/{n1}")
+    pg.screenshot(path=str(SHOTS / "trainee_start_returning.png"), full_page=True)
+    pg.locator(f".rk-go-{first.id}").click()
+    box = pg.locator(f".rk-q-{q1.id.replace('.', '-')}")
+    expect(box.locator(".rk-feedback .rk-msg-ok")).to_be_visible()  # the answer from the record, checked
+    expect(pg.locator(".rk-score")).to_contain_text(f"{sop.t('answered', 'zh')}: 1/{n1}")
+    pg.screenshot(path=str(SHOTS / "trainee_exercise_returning.png"), full_page=True)
+
+    other = pg.context.new_page()  # a second tab
     try:
-        pg = ctx.new_page()
-        _open(pg, app_server)
-        name = pg.locator(".rk-app-name input")
-        name.fill("周　婷 ")  # a full-width space and a trailing one: the same learner as 周婷
-        name.press("Enter")
-        expect(name).to_have_value("周婷")
-        pg.locator(f".rk-go-{first.id}").click()
-        _answer(pg, app_server, "周婷", q1, right1, sop)
-        pg.locator(".rk-go-start").first.click()
-        pg.locator(f".rk-go-{second.id}").click()
-        _answer(pg, app_server, "周婷", q2, right2, sop)
-        pg.locator(".rk-go-wizard").first.click()
-        expect(pg.locator(".rk-wizard")).to_be_visible()
-        expect(name).to_have_value("周婷")  # the bar, and the name, stay on every part
-        assert {r["exercise"] for r in _rows(app_server, "周婷")} == {first.id, second.id}
-        pg.screenshot(path=str(SHOTS / "trainee_name_in_bar_wizard.png"), full_page=True)
-
-        pg.goto(f"{app_server.base}/")  # a reload of the entrance: a new kernel
-        pg.locator(".rk-app-bar").wait_for()
-        expect(pg.locator(".rk-app-name input")).to_have_value("周婷")  # this browser remembered it
-        n1 = len(default_bank().questions_of(first.id))
-        expect(pg.locator(f".rk-done[data-exercise='{first.id}']")).to_have_text(f"{sop.t('app_done', 'zh')} 1/{n1}")
-        pg.screenshot(path=str(SHOTS / "trainee_start_returning.png"), full_page=True)
-        pg.locator(f".rk-go-{first.id}").click()
-        box = pg.locator(f".rk-q-{q1.id.replace('.', '-')}")
-        expect(box.locator(".rk-feedback .rk-msg-ok")).to_be_visible()  # the answer from the record, checked
-        expect(pg.locator(".rk-score")).to_contain_text(f"{sop.t('answered', 'zh')}: 1/{n1}")
-        pg.screenshot(path=str(SHOTS / "trainee_exercise_returning.png"), full_page=True)
-
-        other = ctx.new_page()  # a second tab
         _open(other, app_server, f"voila/render/exercise.ipynb?id={second.id}")
         expect(other.locator(".rk-app-name input")).to_have_value("周婷")
         expect(other.locator(f".rk-q-{q2.id.replace('.', '-')} .rk-feedback .rk-msg-ok")).to_be_visible()
     finally:
-        for pg in ctx.pages:
-            leave(pg)
-        ctx.close()
+        leave(other)
