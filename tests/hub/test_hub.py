@@ -13,6 +13,7 @@ import importlib.util
 import json
 import re
 import sys
+import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -37,15 +38,10 @@ def _room_client():
     return sys.modules["room_client"]
 
 
-def _in_a_loop(coro):
-    """Run `coro` on an event loop of its own (Playwright's runs in this thread)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-async def _answer_without_a_browser(login: Login, ex, q, value: str, sop) -> dict:
-    """The trainee's page, driven as its scripts drive the server: to the exercise, one answer checked.
-    Returns what the page would show: the name boxes (value, locked) and the feedback's verdict."""
+async def _answer_without_a_browser(login: Login, ex, q, value: str, sop, ready=None) -> dict:
+    """The trainee's page, driven as its scripts drive the server: to the exercise, one answer checked
+    (once `ready` is done). Returns what the page would show: the name boxes (value, locked) and the
+    feedback's verdict."""
     tr = _room_client().Trainee(login.user_url, timeout=120, cookies=login.cookies_for(login.landed))
     try:
         await tr.open(login.landed.removeprefix(login.user_url))
@@ -55,6 +51,8 @@ async def _answer_without_a_browser(login: Login, ex, q, value: str, sop) -> dic
         box = f"rk-q-{q.id.replace('.', '-')}"
         control = tr.find("rk-answer", within=box)
         labels = tr.models[control]["state"]["_options_labels"]
+        if ready is not None:
+            await ready
         await tr.update(control, index=labels.index(choice_label(q, value, sop, "zh")))
         await tr.click(tr.find("rk-check", within=box))
         classes = tr.models[tr.find("rk-feedback", within=box)]["state"]["_dom_classes"]
@@ -63,18 +61,33 @@ async def _answer_without_a_browser(login: Login, ex, q, value: str, sop) -> dic
         await tr.close()
 
 
-async def _trainer_sees(trainer: Login, meanwhile) -> tuple[str, str]:
-    """The trainer's page, driven as its scripts drive the server: its live table as first drawn, and
-    again after `meanwhile` (a trainee answering) once the refresh button is clicked."""
+async def _beside_chromium(hub, ex, q, right, sop, chromium_done: threading.Event) -> dict:
+    """wangfang and the trainer, while 林晓雨 works in Chromium: both log in; the trainer's page opens
+    and shows its live table; wangfang's page opens at the exercise and, once the table is seen and
+    林晓雨 is done, answers right; then the trainer clicks the refresh button."""
+    loop = asyncio.get_running_loop()
+    wang = await loop.run_in_executor(None, Login, hub, "wangfang", PASSWORD)
+    trainer = await loop.run_in_executor(None, Login, hub, "trainer", hub.trainer_password)
+    out = {"wang": wang, "trainer": trainer, "trainer_landed": await loop.run_in_executor(None, trainer.server),
+           "wang_landed": await loop.run_in_executor(None, wang.server)}
+    seen = asyncio.Event()
+
+    async def ready():
+        await seen.wait()
+        await loop.run_in_executor(None, chromium_done.wait, WAIT_MS / 1000)
+
+    answering = asyncio.ensure_future(_answer_without_a_browser(wang, ex, q, right, sop, ready()))
     tr = _room_client().Trainee(trainer.user_url, timeout=120, cookies=trainer.cookies_for(trainer.landed))
     try:
         await tr.open(trainer.landed.removeprefix(trainer.user_url))
-        first = tr.models[tr.find("rk-dashboard-live")]["state"]["value"]
-        await meanwhile
+        out["first"] = tr.models[tr.find("rk-dashboard-live")]["state"]["value"]
+        seen.set()
+        out["answered"] = await answering
         await tr.click(tr.find("rk-refresh"))
-        return first, tr.models[tr.find("rk-dashboard-live")]["state"]["value"]
+        out["refreshed"] = tr.models[tr.find("rk-dashboard-live")]["state"]["value"]
     finally:
         await tr.close()
+    return out
 
 
 def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_trainer_sees_them(hub, browser, sop):
@@ -84,57 +97,56 @@ def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_
     right = answer_key(q, sop).answer
     wrong = next(c for c in q.choices if c != right)
 
-    # The room logs in side by side (the servers start together): 林晓雨 in Chromium, wangfang and the trainer over HTTP.
+    # The room logs in side by side (the servers start together): 林晓雨 in Chromium; wangfang and the
+    # trainer over HTTP, in a thread of their own (`_beside_chromium`).
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 900})
     page = ctx.new_page()
     page.goto(hub.base + "/hub/login")
     page.fill("#username_input", "林晓雨")
     page.fill("#password_input", PASSWORD)
     page.click("#login_submit")
-    wang = Login(hub, "wangfang", PASSWORD)
-    trainer = Login(hub, "trainer", hub.trainer_password)
+    chromium_done = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        beside = pool.submit(asyncio.run, _beside_chromium(hub, ex, q, right, sop, chromium_done))
+        try:
+            # 林晓雨's server opens the trainee app directly (no JupyterLab, no code), in Chinese.
+            page.wait_for_url(re.compile(r"/user/[^/]+/voila/render/start\.ipynb"), timeout=WAIT_MS)
+            expect(page.locator(".rk-app-title")).to_have_text(sop.t("app_title", "zh"), timeout=WAIT_MS)
+            # To the exercise from the start page, in the same page and kernel (the app's parts are one page).
+            page.locator(f".rk-go-{ex.id}").click()
+            expect(page.locator(".rk-app-title")).to_contain_text(ex.title("zh"), timeout=WAIT_MS)
+            # The recorded learner is the login name, shown and not editable.
+            expect(page.locator(".rk-name input").first).to_have_value("林晓雨")
+            expect(page.locator(".rk-name input").first).to_be_disabled()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "hub_trainee_name.png"))  # the Chinese login name in the locked box
+            box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
+            for value, mark in ((wrong, ".rk-msg-error"), (right, ".rk-msg-ok")):
+                box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
+                box.locator(".rk-check").click()
+                expect(box.locator(f".rk-feedback {mark}").first).to_be_visible(timeout=WAIT_MS)
+            page.screenshot(path=str(SHOTS / "hub_trainee.png"))
+            ctx.close()  # the tab closes: its kernel goes
+        finally:
+            chromium_done.set()
+        side = beside.result()
+    wang, trainer = side["wang"], side["trainer"]
 
-    # 林晓雨's server opens the trainee app directly (no JupyterLab, no code), in Chinese.
-    page.wait_for_url(re.compile(r"/user/[^/]+/voila/render/start\.ipynb"), timeout=WAIT_MS)
-    expect(page.locator(".rk-app-title")).to_have_text(sop.t("app_title", "zh"), timeout=WAIT_MS)
-    # To the exercise from the start page, in the same page and kernel (the app's parts are one page).
-    page.locator(f".rk-go-{ex.id}").click()
-    expect(page.locator(".rk-app-title")).to_contain_text(ex.title("zh"), timeout=WAIT_MS)
-    # The recorded learner is the login name, shown and not editable.
-    expect(page.locator(".rk-name input").first).to_have_value("林晓雨")
-    expect(page.locator(".rk-name input").first).to_be_disabled()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "hub_trainee_name.png"))  # the Chinese login name in the locked box
-    box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
-    for value, mark in ((wrong, ".rk-msg-error"), (right, ".rk-msg-ok")):
-        box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
-        box.locator(".rk-check").click()
-        expect(box.locator(f".rk-feedback {mark}").first).to_be_visible(timeout=WAIT_MS)
-    page.screenshot(path=str(SHOTS / "hub_trainee.png"))
-    ctx.close()  # the tab closes: its kernel goes
-
-    # The trainer lands on the trainer's view of the same PostgreSQL record: 林晓雨 is there under the
-    # login name (no sample learner has it, so the sample class cannot pass for it). Meanwhile wangfang,
-    # whose login lands on the app too, answers right, with the login name shown and locked; the
-    # trainer's refresh button reads it.
-    landed = trainer.server()
-    assert re.search(r"/user/trainer/voila/render/workshop_dashboard\.ipynb", landed), landed
-    assert wang.server().startswith(f"{wang.user_url}/voila/render/start.ipynb"), wang.landed
-    answered = {}
-
-    async def wangfang_answers():
-        answered.update(await _answer_without_a_browser(wang, ex, q, right, sop))
-
-    first, refreshed = _in_a_loop(_trainer_sees(trainer, wangfang_answers()))
-    assert answered["names"] and all(n == ("wangfang", True) for n in answered["names"]), answered
-    assert answered["verdict"] == "rk-right"
-    assert "林晓雨" in first and "wangfang" not in first
-    assert "林晓雨" in refreshed and "wangfang" in refreshed
+    # wangfang's login lands on the app too; the name there is the login name, locked; a right answer.
+    assert side["wang_landed"].startswith(f"{wang.user_url}/voila/render/start.ipynb"), side["wang_landed"]
+    assert side["answered"]["names"] and all(n == ("wangfang", True) for n in side["answered"]["names"]), side
+    assert side["answered"]["verdict"] == "rk-right"
     rows = list(ProgressStore(hub.db).rows())
     got = {name: [(r["question"], r["answer"], r["correct"]) for r in rows if r["learner"] == name]
            for name in ("wangfang", "林晓雨")}
     assert got == {"wangfang": [(q.id, right, True)], "林晓雨": [(q.id, wrong, False), (q.id, right, True)]}
     assert {r["learner"] for r in rows} == {"wangfang", "林晓雨"}
+    # The trainer lands on the trainer's view of the same PostgreSQL record; wangfang's check, made after
+    # the table was drawn, is there once the refresh button is clicked, beside 林晓雨's: under their login
+    # names (no sample learner has them, so the sample class cannot pass for them).
+    assert re.search(r"/user/trainer/voila/render/workshop_dashboard\.ipynb", side["trainer_landed"]), side
+    assert "wangfang" not in side["first"]
+    assert "林晓雨" in side["refreshed"] and "wangfang" in side["refreshed"]
 
     # The trainer is the hub's admin: the admin page opens and the users' list has the trainees who logged in.
     status, url, _ = trainer.request("/hub/admin")
