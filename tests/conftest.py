@@ -73,7 +73,7 @@ def work_unit(nodeid: str) -> str:
 
 
 # The longest units start first, so that no long one is left for the end of a run on one core
-# (seconds of a quiet 2-core machine: hub 75, window loop 80, browser 110 before issue 15); the
+# (seconds of a 2-core machine: hub 75, window loop 80, browser 75); the
 # rest keep their order, notebooks last to fill the gaps.
 LONG_FIRST = ("tests/test_review_loop.py", "tests/hub", "tests/browser", "tests/test_triage_agreement.py", "tests/test_wheel.py",
               "tests/test_lessons_window.py", "tests/test_engine.py", "tests/test_progress.py")
