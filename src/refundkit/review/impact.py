@@ -231,8 +231,14 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = Non
         import nbclient  # noqa: F401
     except ImportError:
         return "nbclient is not installed"
+    from ..warm_kernel import zygote
     from .reads import why_rerun
 
+    with zygote() as warm:  # started first: its imports run while the records are read
+        return _rerun(old, new, ctx, paths, why_rerun, warm)
+
+
+def _rerun(old: Sop, new: Sop, ctx: Context, paths: list[Path], why_rerun, warm: dict) -> tuple[list[Row], int]:
     stored_nbs = {p: _stored(p, ctx) for p in paths}
     # A notebook that did not exist before has nothing to compare (nbval checks it); the others run
     # unless their record shows the change cannot move them.
@@ -268,10 +274,8 @@ def lesson_rows(old: Sop, new: Sop, ctx: Context, paths: list[Path] | None = Non
 
     if not run:
         return [], len(paths)
-    from ..warm_kernel import zygote
-
     # Kernels forked from one process that has imported the libraries once (refundkit.warm_kernel).
-    with zygote() as warm, ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
         rows = [r for r in pool.map(one, run) if r is not None]
     return rows, len(paths)
 
