@@ -12,15 +12,19 @@ trainer's answer sheets).
 from .bank import Bank, BankError, Question, default_bank, load_bank
 from .check import AnswerError, Feedback, check
 from .key import AnswerKeyError, Key, answer_key, key_changes
-from .session import NameNeeded, Session
 
 
 def __getattr__(name):
-    # The widgets pull in ipywidgets; load them only when a notebook asks.
+    # The widgets pull in ipywidgets, a session the progress record (SQLAlchemy): load them only when
+    # asked (the keys and the question file are read without them, e.g. by `sop impact`).
     if name in ("Exercise", "QuestionWidget"):
         from . import widgets
 
         return getattr(widgets, name)
+    if name in ("NameNeeded", "Session"):
+        from . import session
+
+        return getattr(session, name)
     raise AttributeError(name)
 
 

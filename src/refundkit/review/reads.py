@@ -101,13 +101,19 @@ def shape(node: Any) -> str:
     return repr(node)
 
 
+_shapes: dict[tuple, str] = {}
+
+
 def lookup(sop, path: list) -> Any:
     """The value at `path` (field names, list indices, dict keys) in an SOP model, or in a bank built from it."""
     node = sop
     if path and path[0] in BANKS:
         node = bank_of(path[0], sop)
         if len(path) == 1:
-            return "shape:" + digest(shape(node))
+            key = (path[0], id(sop))  # the bank is kept (and the SOP with it) by bank_of: the id stays its own
+            if key not in _shapes:
+                _shapes[key] = "shape:" + digest(shape(node))
+            return _shapes[key]
         path = path[1:]
     for step in path:
         if isinstance(node, (list, tuple)):
@@ -400,7 +406,18 @@ def load_record(notebook: Path) -> dict | None:
     return rec if isinstance(rec, dict) and rec.get("format") == FORMAT else None
 
 
+_values: dict[tuple[int, str], tuple[Any, str]] = {}
+
+
 def _value(sop, key: str) -> str:
+    """summary(lookup(...)) of a recorded key, once per SOP and key (many notebooks read the same ones)."""
+    k = (id(sop), key)
+    if k not in _values:
+        _values[k] = (sop, _lookup_summary(sop, key))  # keeps the SOP alive with its id
+    return _values[k][1]
+
+
+def _lookup_summary(sop, key: str) -> str:
     path = json.loads(key)
     try:
         if path and path[-1] == "*":
@@ -423,6 +440,18 @@ def _decision_fields(d: dict, sop) -> dict[str, str]:
     return {name: summary(getattr(dec, name)) for name in d["fields"]}
 
 
+_files: dict[tuple, str] = {}
+
+
+def _file_digest(path: Path) -> str:
+    """digest() of a file's bytes, read again only when its size or time changed (the notebooks share most files)."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _files:
+        _files[key] = digest(path.read_bytes())
+    return _files[key]
+
+
 def why_rerun(notebook: Path, root: Path, stored: dict | None, old, new) -> str | None:
     """None when the record shows the change cannot move this notebook's outputs; else why it must run."""
     rec = load_record(notebook)
@@ -438,7 +467,7 @@ def why_rerun(notebook: Path, root: Path, stored: dict | None, old, new) -> str 
         return "its code changed since the record"
     for rel, want in rec["files"].items():
         try:
-            if digest((root / rel).read_bytes()) != want:
+            if _file_digest(root / rel) != want:
                 return f"{rel} changed since the record"
         except OSError:
             return f"{rel} is gone"
