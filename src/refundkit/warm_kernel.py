@@ -223,37 +223,10 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
     cwd_on_path = bool(sys.path) and sys.path[0] in ("", os.getcwd())
     pythonpath = os.environ.get("PYTHONPATH", "")
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    listener.bind(path)
-    os.chmod(path, 0o600)  # only this user's kernel managers may ask
-    listener.listen(64)
-    # Listening before the imports: whoever started this zygote goes on at once, and a kernel asked
-    # for meanwhile waits in the backlog until they are done.
-    import importlib
-
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing or broken optional module only makes kernels less warm
-            pass
-    try:  # pydantic looks for plugins (every installed package's entry points) at its first model: once here
-        from pydantic.plugin._loader import get_plugins
-
-        get_plugins()
-    except Exception:  # noqa: BLE001 - only a little less warm
-        pass
-    import gc
-
-    gc.collect()
-    gc.freeze()  # the preloaded objects stay shared: no collection in a kernel touches their pages
-    wake_r, wake_w = socket.socketpair()
-    wake_r.setblocking(False)
-    wake_w.setblocking(False)
-    signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+    listener = listen(path)  # before the imports: whoever started this zygote goes on at once, and a kernel
+    # asked for meanwhile waits in the backlog until they are done
+    preload(PRELOAD, _find_pydantic_plugins)
+    wake_r, wake_w = wake_on_signals()
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     waiting: dict[int, socket.socket] = {}
@@ -264,11 +237,7 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
         while True:
             ready, _, _ = select.select([listener, wake_r], [], [], 1.0)
             if wake_r in ready:
-                try:
-                    while wake_r.recv(512):
-                        pass
-                except BlockingIOError:
-                    pass
+                drain(wake_r)
             while waiting:
                 try:
                     pid, status = os.waitpid(-1, os.WNOHANG)
@@ -327,7 +296,7 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
                 waiting[pid] = conn
                 conn.sendall(f"pid {pid}\n".encode())
                 last = time.monotonic()
-            if owner is not None and not _alive(owner):
+            if owner is not None and not alive(owner):
                 break
             if not waiting and time.monotonic() - last > idle_s:
                 break
@@ -338,7 +307,67 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
             pass
 
 
-def _alive(pid: int) -> bool:
+# -- what a zygote is made of (also the hub's server zygote, refundkit.hub.warm_servers) ----------
+
+def listen(path: str) -> socket.socket:
+    """A Unix socket listening at `path`, for this user only (a request carries an environment)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(64)
+    return listener
+
+
+def preload(names, *warm_ups) -> None:
+    """Import `names` (a missing or broken one is skipped: forks are only less warm), run `warm_ups`,
+    then set it all aside from the collector, so the forks share those pages instead of copying them."""
+    import gc
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - only less warm
+            pass
+    for warm_up in warm_ups:
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001 - only less warm
+            pass
+    gc.collect()
+    gc.freeze()
+
+
+def _find_pydantic_plugins() -> None:
+    """pydantic looks for plugins (every installed package's entry points) at its first model: once here."""
+    from pydantic.plugin._loader import get_plugins
+
+    get_plugins()
+
+
+def wake_on_signals() -> tuple[socket.socket, socket.socket]:
+    """(reader, writer): the reader becomes readable when a signal arrives (a child exited...), for
+    select(); `drain` it. A fork closes both."""
+    wake_r, wake_w = socket.socketpair()
+    wake_r.setblocking(False)
+    wake_w.setblocking(False)
+    signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+    return wake_r, wake_w
+
+
+def drain(wake_r: socket.socket) -> None:
+    try:
+        while wake_r.recv(512):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
         return True
@@ -348,14 +377,15 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def start_zygote(sock: str | os.PathLike, timeout: float = 30):
-    """Start a zygote on `sock`, owned by this process (it stops when this process is gone); returns
-    it once it listens, or None if it could not start (kernels then start plain)."""
+def start_zygote(sock: str | os.PathLike, timeout: float = 30, command: tuple[str, ...] = ("refundkit.warm_kernel", "serve")):
+    """Start a zygote (`python -m COMMAND SOCK --owner PID`) on `sock`, owned by this process (it stops
+    when this process is gone); returns it once it listens, or None if it could not start (kernels or
+    servers then start plain)."""
     import subprocess
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "refundkit.warm_kernel", "serve", os.fspath(sock),
-                             "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", *command, os.fspath(sock), "--owner", str(os.getpid())],
+                            stdin=subprocess.DEVNULL)
     end = time.monotonic() + timeout
     while not os.path.exists(sock) and proc.poll() is None and time.monotonic() < end:
         time.sleep(0.02)

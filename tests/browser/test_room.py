@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import importlib.util
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -22,16 +20,8 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
 
-from conftest import REPO, SHOTS, leave  # noqa: E402
-
-
-def _room_client():
-    """benchmarks/room_client.py, loaded once (benchmarks/ is not a package)."""
-    if "room_client" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("room_client", REPO / "benchmarks" / "room_client.py")
-        sys.modules["room_client"] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["room_client"]
+from conftest import SHOTS, leave  # noqa: E402
+from room_clients import room_client  # noqa: E402
 
 
 def _answer_without_a_browser(server, path: str, name: str, q, answers: list[str], sop) -> list[str]:
@@ -40,7 +30,7 @@ def _answer_without_a_browser(server, path: str, name: str, q, answers: list[str
     from refundkit.exercises.key import choice_label
 
     async def run() -> list[str]:
-        tr = _room_client().Trainee(server.base, timeout=120)
+        tr = room_client().Trainee(server.base, timeout=120)
         try:
             await tr.open(path)
             await tr.update(tr.find("rk-app"), _view_count=1)  # drawn

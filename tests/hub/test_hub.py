@@ -9,10 +9,8 @@ the server (benchmarks/room_client.py: HTTP and the kernel's websocket), where w
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import re
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -24,25 +22,17 @@ from refundkit.exercises import answer_key, default_bank
 from refundkit.exercises.key import choice_label
 from refundkit.progress import ProgressStore
 
-from .conftest import PASSWORD, REPO, SHOTS, Login
+from .conftest import PASSWORD, SHOTS, Login
+from room_clients import room_client
 
 WAIT_MS = 120_000  # a server and a kernel start on a busy 2-core machine
-
-
-def _room_client():
-    """benchmarks/room_client.py, loaded once (benchmarks/ is not a package; tests/browser loads it too)."""
-    if "room_client" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("room_client", REPO / "benchmarks" / "room_client.py")
-        sys.modules["room_client"] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["room_client"]
 
 
 async def _answer_without_a_browser(login: Login, ex, q, value: str, sop, ready=None) -> dict:
     """The trainee's page, driven as its scripts drive the server: to the exercise, one answer checked
     (once `ready` is done). Returns what the page would show: the name boxes (value, locked) and the
     feedback's verdict."""
-    tr = _room_client().Trainee(login.user_url, timeout=120, cookies=login.cookies_for(login.landed))
+    tr = room_client().Trainee(login.user_url, timeout=120, cookies=login.cookies_for(login.landed))
     try:
         await tr.open(login.landed.removeprefix(login.user_url))
         await tr.click(tr.find(f"rk-go-{ex.id}"))
@@ -77,7 +67,7 @@ async def _beside_chromium(hub, ex, q, right, sop, chromium_done: threading.Even
         await loop.run_in_executor(None, chromium_done.wait, WAIT_MS / 1000)
 
     answering = asyncio.ensure_future(_answer_without_a_browser(wang, ex, q, right, sop, ready()))
-    tr = _room_client().Trainee(trainer.user_url, timeout=120, cookies=trainer.cookies_for(trainer.landed))
+    tr = room_client().Trainee(trainer.user_url, timeout=120, cookies=trainer.cookies_for(trainer.landed))
     try:
         await tr.open(trainer.landed.removeprefix(trainer.user_url))
         out["first"] = tr.models[tr.find("rk-dashboard-live")]["state"]["value"]

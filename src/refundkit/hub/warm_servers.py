@@ -25,6 +25,9 @@ import subprocess
 import sys
 import time
 
+from ..warm_kernel import alive, drain, listen, preload, wake_on_signals
+from ..warm_kernel import start_zygote as start_kernel_zygote
+
 ENV = "REFUNDKIT_HUB_SERVERS"
 # What a single-user server imports before it serves (third-party only; a missing one is skipped).
 PRELOAD = ("jupyterhub.singleuser", "jupyterhub.singleuser.extension", "jupyter_server.serverapp",
@@ -67,49 +70,25 @@ def serve(path: str, owner: int | None = None) -> None:
     # Ctrl+C in the launcher's terminal reaches this process too: the launcher stops the hub, the hub
     # stops the servers, and this process stays to collect them (it goes once the launcher is gone).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    listener.bind(path)
-    os.chmod(path, 0o600)  # only this user's hub may ask (the request carries the server's API token)
-    listener.listen(64)
-    # Listening before the imports: the launcher goes on at once; a login meanwhile waits in the backlog.
-    import importlib
-
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing module only makes servers less warm
-            pass
-    import gc
-
-    gc.collect()
-    gc.freeze()  # the preloaded objects stay shared: no collection in a server touches their pages
+    listener = listen(path)  # before the imports: the launcher goes on at once; a login meanwhile waits
+    # in the backlog (the request carries the server's API token: this user only)
+    preload(PRELOAD)
     # So does a SIGTERM sent to the launcher's process group (until the servers are gone, a minute at
     # most once the launcher is gone).
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    wake_r, wake_w = socket.socketpair()
-    wake_r.setblocking(False)
-    wake_w.setblocking(False)
-    signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+    wake_r, wake_w = wake_on_signals()
     signal.signal(signal.SIGCHLD, lambda *_: None)  # a server exited: collected at once
     children: set[int] = set()
     orphaned = None
     try:
         while True:
-            if owner is not None and orphaned is None and not _alive(owner):
+            if owner is not None and orphaned is None and not alive(owner):
                 orphaned = time.monotonic()
             if orphaned is not None and (not children or time.monotonic() - orphaned > 60):
                 break
             ready, _, _ = select.select([listener, wake_r], [], [], 1.0)
             if wake_r in ready:
-                try:
-                    while wake_r.recv(512):
-                        pass
-                except BlockingIOError:
-                    pass
+                drain(wake_r)
             children -= _reap()
             if listener not in ready or orphaned is not None:
                 continue
@@ -167,29 +146,10 @@ def _reap() -> set[int]:
         done.add(pid)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-
-
 def start_zygote(sock: str | os.PathLike, timeout: float = 30) -> subprocess.Popen | None:
-    """Start the zygote on `sock`, owned by this process (it stops when this process is gone); returns
-    it once it listens, or None if it could not start (servers then start plain)."""
-    proc = subprocess.Popen([sys.executable, "-m", "refundkit.hub.warm_servers", os.fspath(sock),
-                             "--owner", str(os.getpid())], stdin=subprocess.DEVNULL)
-    end = time.monotonic() + timeout
-    while not os.path.exists(sock) and proc.poll() is None and time.monotonic() < end:
-        time.sleep(0.02)
-    if os.path.exists(sock):
-        return proc
-    if proc.poll() is None:
-        proc.kill()
-    return None
+    """Start the zygote on `sock`, owned by this process; returns it once it listens, or None if it
+    could not start (servers then start plain)."""
+    return start_kernel_zygote(sock, timeout, command=("refundkit.hub.warm_servers",))
 
 
 def main(argv: list[str] | None = None) -> int:
