@@ -267,30 +267,8 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
                     for fd in fds:
                         os.close(fd)
                     continue
-                pid = os.fork()
-                if pid == 0:
-                    code = 1
-                    try:
-                        signal.set_wakeup_fd(-1)
-                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                        for s in (listener, wake_r, wake_w, *waiting.values()):
-                            s.close()
-                        conn.close()
-                        _child(req, fds, cwd_on_path, pythonpath)
-                        code = 0
-                    except SystemExit as exc:
-                        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-                    except BaseException:  # noqa: BLE001 - said on the kernel's stderr, then exit
-                        import traceback
-
-                        traceback.print_exc()
-                    finally:
-                        try:
-                            sys.stdout.flush()
-                            sys.stderr.flush()
-                        finally:
-                            os._exit(code)
+                pid = fork(lambda: _child(req, fds, cwd_on_path, pythonpath),
+                           closing=(listener, wake_r, wake_w, conn, *waiting.values()))
                 for fd in fds:
                     os.close(fd)
                 waiting[pid] = conn
@@ -365,6 +343,35 @@ def drain(wake_r: socket.socket) -> None:
             pass
     except BlockingIOError:
         pass
+
+
+def fork(run, closing=()) -> int:
+    """Fork; the child puts the signals this process handles back to their defaults, closes `closing`
+    (the zygote's sockets) and exits with what `run()` returns (None: 0), or with 1 and the traceback on
+    its stderr if it raised. Returns the child's pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        for s in closing:
+            s.close()
+        code = run() or 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - said on the child's stderr (a kernel's, a server's: the hub's log)
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def alive(pid: int) -> bool:

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 
-from ..warm_kernel import alive, drain, listen, preload, wake_on_signals
+from ..warm_kernel import alive, drain, fork, listen, preload, wake_on_signals
 from ..warm_kernel import start_zygote as start_kernel_zygote
 
 ENV = "REFUNDKIT_HUB_SERVERS"
@@ -99,27 +99,7 @@ def serve(path: str, owner: int | None = None) -> None:
             except (OSError, ValueError):
                 conn.close()
                 continue
-            pid = os.fork()
-            if pid == 0:
-                code = 1
-                try:
-                    signal.set_wakeup_fd(-1)
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                    for sk in (listener, conn, wake_r, wake_w):
-                        sk.close()
-                    code = _server(req)
-                except SystemExit as exc:
-                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-                except BaseException:  # noqa: BLE001 - said on the server's stderr (the hub's log), then exit
-                    import traceback
-
-                    traceback.print_exc()
-                finally:
-                    try:
-                        sys.stdout.flush()
-                        sys.stderr.flush()
-                    finally:
-                        os._exit(code)
+            pid = fork(lambda: _server(req), closing=(listener, conn, wake_r, wake_w))
             children.add(pid)
             try:
                 conn.sendall(f"pid {pid}\n".encode())
