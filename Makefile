@@ -58,9 +58,10 @@ $(VENV)/.installed-hub: $(DEPS) $(VENV)/.installed
 .hub/node_modules/.bin/configurable-http-proxy:
 	npm install --prefix .hub --no-audit --no-fund --loglevel=error configurable-http-proxy@4
 
-$(VENV)/.installed-test: $(DEPS) $(VENV)/.installed
+# The test extra holds the kit's own dependencies too: one install (one resolution) makes both stamps.
+$(VENV)/.installed-test: $(DEPS) | $(BIN)/python
 	$(call install,-e .[test])
-	touch $@
+	touch $(VENV)/.installed $@
 
 venv: $(VENV)/.installed
 
