@@ -6,6 +6,7 @@ as the kernel command, as nbval (and Voila) start them.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -163,3 +164,36 @@ def test_without_a_zygote_the_launcher_is_a_plain_kernel(tmp_path, monkeypatch):
         assert reply["status"] == "ok" and int(out) == km.provisioner.process.pid  # the launcher became it
     finally:
         stop(km, kc)
+
+
+def test_a_stand_in_gone_before_its_answer_leaves_the_zygote_serving(tmp_path):
+    """A kernel manager may kill a kernel as it starts (a page closed at once): the zygote then writes its
+    answer to a closed socket. It must go on serving every other kernel, and the kernel forked for the
+    vanished stand-in must not live on without it."""
+    sock = tmp_path / "k.sock"
+    proc = start_zygote(sock, timeout=60)  # its own: the run's serves every other test's kernels
+    assert proc is not None
+    try:
+        request = json.dumps({"argv": ["-f", str(tmp_path / "none.json")], "env": dict(os.environ),
+                              "cwd": str(tmp_path), "parent": os.getpid(), "exe": sys.executable}).encode()
+        with open(os.devnull, "rb") as null_in, open(os.devnull, "wb") as null_out:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.connect(str(sock))
+                socket.send_fds(s, [struct.pack("!I", len(request)) + request],
+                                [null_in.fileno(), null_out.fileno(), null_out.fileno()])
+            # closed before the answer: the zygote reads the request from the buffer, forks, answers into nothing
+        # The next kernel asked for (served after that request) is still forked by this zygote.
+        km, kc = start(tmp_path, {ENV: str(sock)})
+        try:
+            out, _ = run(kc, "import os; print(os.getpid(), os.getppid())")
+            pid, ppid = map(int, out.split())
+            assert ppid == proc.pid, "the zygote died when a stand-in went away before its answer"
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+            end = time.monotonic() + 20
+            while time.monotonic() < end and children.read_text().split() != [str(pid)]:
+                time.sleep(0.1)
+            assert children.read_text().split() == [str(pid)], "a kernel lives on without its stand-in"
+        finally:
+            stop(km, kc)
+    finally:
+        stop_zygote(proc)

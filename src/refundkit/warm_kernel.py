@@ -262,7 +262,8 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
                     continue
                 if req.get("exe") != sys.executable or not _path_serves(req.get("env", {}).get("PYTHONPATH", ""),
                                                                         pythonpath):
-                    conn.sendall(b"no other-interpreter-or-path\n")
+                    with contextlib.suppress(OSError):  # the stand-in may be gone already
+                        conn.sendall(b"no other-interpreter-or-path\n")
                     conn.close()
                     for fd in fds:
                         os.close(fd)
@@ -272,7 +273,12 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
                 for fd in fds:
                     os.close(fd)
                 waiting[pid] = conn
-                conn.sendall(f"pid {pid}\n".encode())
+                try:
+                    conn.sendall(f"pid {pid}\n".encode())
+                except OSError:  # the stand-in went away meanwhile (killed as it started): its kernel goes
+                    # too, and this process, which serves every other kernel, stays
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
                 last = time.monotonic()
             if owner is not None and not alive(owner):
                 break
