@@ -124,27 +124,9 @@ class _Loader(_Base):
         return super().flatten_mapping(node)
 
     def construct_mapping(self, node, deep=False):
+        # A mapping under another tag than the plain one (PyYAML's way): the same refusals as in the walk.
         if isinstance(node, yaml.MappingNode):
-            self.flatten_mapping(node)
-            seen: dict[Any, int | None] = {}
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise YamlError("a mapping key must be plain text", _line(key_node))
-                build = self.yaml_constructors.get(key_node.tag)
-                try:  # the key as data (`true` and `True` are one key), without caching the node
-                    key = build(self, key_node) if build else key_node.value
-                except yaml.YAMLError:
-                    key = key_node.value
-                try:
-                    first = seen.get(key)
-                    hashable = True
-                except TypeError:
-                    hashable = False
-                if hashable and key in seen:
-                    raise YamlError(f"duplicate key {key_node.value!r} (first at line {first}); "
-                                    "give each key once", _line(key_node))
-                if hashable:
-                    seen[key] = _line(key_node)
+            self._check_keys(node)
         return super().construct_mapping(node, deep=deep)
 
 
