@@ -235,6 +235,25 @@ def test_impact_of_no_change_exits_0(capsys):
     assert rc == 0 and "No scenario, exercise question or lesson changes its outcome." in out
 
 
+@pytest.mark.parametrize("only, missing", [(["scenarios"], "data/scenarios.yaml"),
+                                           (["questions"], "exercises/questions.yaml")])
+def test_impact_without_the_kits_material_says_which_file_in_one_line(only, missing, sop_text, write, capsys,
+                                                                        tmp_path, monkeypatch):
+    """The kit run from a bare copy of its code (no scenarios or questions beside it): one line naming the
+    file it looked for, exit 2."""
+    import refundkit.review.impact as impact
+
+    bare = tmp_path / "bare"
+    (bare / "data").mkdir(parents=True)
+    if missing != "data/scenarios.yaml":
+        shutil.copy(DEFAULT_SOP_PATH.parent.parent / "data" / "scenarios.yaml", bare / "data")
+    monkeypatch.setattr(impact, "REPO_ROOT", bare)
+    args = [a for kind in only for a in ("--only", kind)]
+    rc, out, err = run(capsys, "sop", "impact", str(DEFAULT_SOP_PATH), str(write(window(sop_text))), "--quiet", *args)
+    assert rc == 2 and out == ""
+    assert err.strip().splitlines() == [err.strip()] and f"{bare / missing}: not found" in err, err
+
+
 # -- render ------------------------------------------------------------------
 
 def test_render_html_holds_the_whole_procedure(sop, tmp_path, capsys):

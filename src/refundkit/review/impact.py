@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import UserError
 from ..sop import REPO_ROOT, Sop
 from .diff import word
 from .source import SopText, git, in_repo, repo_root
@@ -316,6 +317,9 @@ def _title(nb: dict) -> str:
     return ""
 
 
+# The files each kind of material is read from, under the kit's folder (lessons: whatever notebooks are there).
+MATERIAL = {"scenarios": ("data/scenarios.yaml",), "questions": ("exercises/questions.yaml", "data/scenarios.yaml")}
+
 SOURCES: dict[str, Callable[[Sop, Sop, Context], Any]] = {
     "scenarios": scenario_rows,
     "questions": question_rows,
@@ -342,6 +346,11 @@ def run_impact(old: Sop, new: Sop, new_src: SopText, old_rev: str | None = None,
             new_file.write_text(new_src.text, encoding="utf-8")
         ctx = Context(root or material_root(new_src), new_file.resolve(), old_rev, progress)
         wanted = [kind for kind in KINDS if not only or kind in only]
+        for kind in wanted:
+            for rel in MATERIAL.get(kind, ()):
+                if not (ctx.root / rel).is_file():
+                    raise UserError(f"{ctx.root / rel}: not found: the {kind} are read from the kit beside the SOP "
+                                    f"file (a clone of the kit); run it there, or leave them out with --only")
         with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=1) as background:
             results: dict[str, Any] = {}
             if "lessons" in wanted:
