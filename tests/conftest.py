@@ -2,7 +2,8 @@
 
 Also how `make test` spreads the suite over the cores (pytest-xdist, `--dist loadfile`):
 a test file, or a notebook with all its cells, runs on one worker; tests/hub/ and tests/browser/
-each run whole on one worker (their session fixtures, servers and browser, start once per run).
+each run whole on one worker (their session fixtures, servers and browser, start once per run),
+except the browser's Lab test, a unit of its own (OWN_UNIT).
 """
 from __future__ import annotations
 
@@ -63,19 +64,27 @@ def playwright_instance():
         yield pw
 
 
+# Files that are a unit of their own inside a folder: the Lab test needs its own server and no other
+# (tests/browser/conftest.py starts what a worker's first file needs), so it can run on the other core,
+# beside the rest of tests/browser (a second Chromium costs ~2 s of CPU; the Lab test ~17 s of wall).
+OWN_UNIT = ("tests/browser/test_lab.py",)
+
+
 def work_unit(nodeid: str) -> str:
     """What one worker runs together: a folder under tests/, else the file (a notebook with its cells)."""
     path = nodeid.split("::", 1)[0]
     parts = path.split("/")
-    if len(parts) > 2 and parts[0] == "tests":
+    if len(parts) > 2 and parts[0] == "tests" and path not in OWN_UNIT:
         return "/".join(parts[:2])
     return path
 
 
-# The longest units start first, so that no long one is left for the end of a run on one core
-# (seconds of a 2-core machine: hub 75, window loop 80, browser 75); the
-# rest keep their order, notebooks last to fill the gaps.
-LONG_FIRST = ("tests/test_review_loop.py", "tests/hub", "tests/browser", "tests/test_triage_agreement.py", "tests/test_wheel.py",
+# The longest units start first, so that no long one is left for the end of a run on one core; the
+# rest keep their order, notebooks last to fill the gaps. xdist gives a worker its next unit once it
+# has two tests or fewer left: the first worker takes tests/browser (10 tests) alone, the second
+# takes the hub (2), then the review loop and the Lab, and both take the short units as they finish.
+LONG_FIRST = ("tests/browser", "tests/hub", "tests/test_review_loop.py", "tests/browser/test_lab.py",
+              "tests/test_triage_agreement.py", "tests/test_wheel.py",
               "tests/test_lessons_window.py", "tests/test_engine.py", "tests/test_progress.py")
 
 

@@ -33,9 +33,11 @@ REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
 CHROMIUM = Path(os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium"))
 # Software rendering in the browser's own process (--in-process-gpu): the same pixels, without a
-# GPU process to feed (a fifth less CPU per page load on a machine without a GPU).
+# GPU process to feed (a fifth less CPU per page load on a machine without a GPU). The tabs of one
+# site share one renderer process (--process-per-site): a tab opened beside the trainee's page does
+# not start a renderer of its own (a third less CPU for that tab).
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--in-process-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--process-per-site"]
 HERE = Path(__file__).resolve().parent
 SERVER_START_S = 90  # a cold first start on a busy 2-core machine
 WIDGET_WAIT_MS = 60_000
@@ -232,10 +234,10 @@ class Servers(dict):
 
 @pytest.fixture(scope="session")
 def servers(request, tmp_path_factory):
-    """Start, side by side, the servers the first test file of this process needs (`make test` gives
-    each worker one group of browser test files, tests/conftest.py); any other on first use. Stop
-    them all at the end."""
-    first = _setting_up[0].path if _setting_up else None
+    """Start, side by side, the servers this process will need: in one process (-n0) those of every
+    test; in a worker of `make test`, which is given the browser tests in units (tests/conftest.py,
+    `work_unit`), those of the first test file; any other on first use. Stop them all at the end."""
+    first = _setting_up[0].path if _setting_up and os.environ.get("PYTEST_XDIST_WORKER") else None
     wanted = {f for item in request.session.items if first is None or item.path == first
               for f in getattr(item, "fixturenames", ())}
     started = Servers(tmp_path_factory)
@@ -254,9 +256,12 @@ def app_server(servers):
     return wait_ready(servers.start("voila"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(servers):
-    return wait_ready(servers.start("jupyterlab"))
+    """The Lab, stopped after the tests of the module that asked for it: its idle server and the
+    lesson's kernel would otherwise take CPU from every test after it."""
+    yield wait_ready(servers.start("jupyterlab"))
+    stop_server(servers.pop("jupyterlab"))
 
 
 # ---------------------------------------------------------------- browser

@@ -20,8 +20,10 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
 
-from conftest import SHOTS, leave  # noqa: E402
+from conftest import SHOTS, leave, settle, shoot, watch  # noqa: E402
 from room_clients import room_client  # noqa: E402
+
+from refundkit.app.trainer import COOKIE  # noqa: E402
 
 
 def _answer_without_a_browser(server, path: str, name: str, q, answers: list[str], sop) -> list[str]:
@@ -66,6 +68,29 @@ def sop():
     return default_sop()
 
 
+@pytest.fixture(scope="module")
+def trainer_tab(browser_context):
+    """The trainer's one tab for this module's trainer pages: each test opens its page in it, as the
+    trainer does (a new tab per test would cost the browser a tab's start each time)."""
+    pg = browser_context.new_page()
+    watch(pg)
+    yield pg
+    leave(pg)
+
+
+@pytest.fixture
+def trainer(trainer_tab, request):
+    """The trainer's tab for one test: at the end a screenshot, then kit errors fail the test and the
+    rest is reported; the tab then leaves the page (a trainer page left open refreshes every few
+    seconds, and the server would compute the room for nobody)."""
+    yield trainer_tab
+    try:
+        shoot(trainer_tab, request.node.name)
+    finally:
+        trainer_tab.goto("about:blank")
+    settle(trainer_tab, request.node.name)
+
+
 def _choice_question(exercise_id: str, sop):
     from refundkit.exercises import answer_key, default_bank
 
@@ -102,13 +127,14 @@ def _answer(pg, server, learner: str, q, value, sop) -> None:
     _wait_rows(server, learner, before + 1)
 
 
-def test_trainer_page_without_the_token_shows_no_learner(page, app_server, sop):
+def test_trainer_page_without_the_token_shows_no_learner(trainer, app_server, sop):
     from refundkit.progress import Attempt
 
     secret = "保密学员"
     app_server.store().record(Attempt(secret, "ex01", "ex01.q01", "x", False, sop.version,
                                       datetime.now().astimezone()))
-    page.context.clear_cookies()  # no trainer cookie from another test
+    page = trainer
+    page.context.clear_cookies(name=COOKIE)  # no trainer cookie from another test
     page.goto(f"{app_server.base}/trainer")
     expect(page.locator(".rk-tr-login")).to_be_visible()
     expect(page.get_by_text(sop.t("tr_token_needed", "zh"))).to_be_visible()
@@ -154,8 +180,10 @@ def test_trainees_cannot_reach_the_record_by_any_address(app_server, sop):
     print("\n".join(seen))
 
 
-def test_trainer_sees_two_other_trainees_answer_and_who_is_stuck(page, app_server, sop):
+def test_trainer_sees_two_other_trainees_answer_and_who_is_stuck(trainer, app_server, sop):
     from refundkit.app.pages import exercise_list
+
+    page = trainer
 
     ex = exercise_list()[0]
     q, right, wrong = _choice_question(ex.id, sop)
@@ -188,8 +216,10 @@ def test_trainer_sees_two_other_trainees_answer_and_who_is_stuck(page, app_serve
     page.screenshot(path=str(SHOTS / "trainer_page_en.png"), full_page=True)
 
 
-def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining(page, app_server, sop):
+def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining(trainer, app_server, sop):
     from refundkit.progress import Attempt
+
+    page = trainer
 
     q, right, wrong = _choice_question("ex01", sop)
     then = datetime.now().astimezone() - timedelta(days=30)
