@@ -1,7 +1,7 @@
 """Fixtures for a real PostgreSQL server (refundkit.hub.postgres) in a temporary folder, on loopback.
 
 `pg_server`: one per test session (and xdist worker), copied from an initdb'd template kept in
-the temp folder; `pg_url`: a fresh database on it for each test. Without PostgreSQL installed the
+the temp folder; `pg_url`: an empty database on it for each test. Without PostgreSQL installed the
 tests that need it are skipped with one line, except in CI (`CI` set), where that is a failure.
 """
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 
 import pytest
 
@@ -33,5 +32,12 @@ def pg_server():
 
 @pytest.fixture
 def pg_url(pg_server) -> str:
-    """A fresh, empty database on the session's server."""
-    return pg_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    """An empty database on the session's server: one per session, emptied for each test (a new database
+    is a copy of the template database: about 0.3 s of the server's CPU each)."""
+    import psycopg
+
+    url = pg_server.create_database("tests")
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("DROP SCHEMA public CASCADE")  # every table, sequence and row a test left
+        con.execute("CREATE SCHEMA public")
+    return url
