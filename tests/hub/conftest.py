@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from refundkit.hub.postgres import free_port
+from refundkit.warm_kernel import ENV as WARM_KERNELS
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY = Path(os.environ.get("REFUNDKIT_HUB_PROXY", REPO / ".hub" / "node_modules" / ".bin" / "configurable-http-proxy"))
@@ -33,6 +34,9 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--in-process-gpu", "--disabl
 SHOTS = REPO / "out" / "screenshots"
 PASSWORD = "room-pass-2026"
 START_S = 120
+# What the launcher is given of the test run's environment: the log level, and the test run's warm-kernel
+# process (the trainees' kernels fork from it instead of a second one importing the same libraries).
+KEPT = ("REFUNDKIT_HUB_LOG_LEVEL", WARM_KERNELS)
 
 
 def _missing() -> str | None:
@@ -84,7 +88,7 @@ def hub(hub_needs, pg_server):
                              f"--password={PASSWORD}", f"--state={state}", f"--proxy={PROXY}"],
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                             env={k: v for k, v in os.environ.items()
-                                 if not k.startswith("REFUNDKIT_") or k == "REFUNDKIT_HUB_LOG_LEVEL"})
+                                 if not k.startswith("REFUNDKIT_") or k in KEPT})
     base = f"http://127.0.0.1:{port}"
     h = Hub(base, db, state, proc, 0.0, "")
     try:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..app.serve import warm_kernels
 from ..progress import ProgressError, ProgressStore
+from ..warm_kernel import ENV as WARM_KERNELS
 from . import warm_servers
 from .postgres import LocalPostgres, PostgresError, free_port
 from .settings import HubSettings
@@ -109,9 +110,12 @@ def main(argv: list[str] | None = None) -> int:
           f"            (kept in {state / 'trainer-password'}); the trainer page opens\n"
           f"  records:  {shown}", flush=True)
     # Trainees' kernels fork from one warm process (refundkit.warm_kernel), as in `make app`: each starts at
-    # once and shares the imported libraries' memory; it stops with this launcher.
+    # once and shares the imported libraries' memory; it stops with this launcher. One already named in
+    # $REFUNDKIT_WARM_KERNELS (a test run's) serves as it is.
     warm = Path(tempfile.mkdtemp(prefix="refundkit-hub-"))
-    warm_kernels(warm)
+    given = os.environ.get(WARM_KERNELS, "")
+    if not (given and os.path.exists(given)):
+        warm_kernels(warm)
     # Trainees' servers fork from one warm process too (refundkit.hub.warm_servers): a room logging in at
     # once does not import the server twenty times over.
     servers = warm_servers.start_zygote(warm / "servers.sock")
