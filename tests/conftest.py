@@ -10,22 +10,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
-
-from refundkit.sop import DEFAULT_SOP_PATH, load_sop
-
-# Generated cases: 100 per property in a run of the suite (each run draws new ones, and replays any
-# that failed before from .hypothesis/), 2,000 with `pytest --hypothesis-profile=thorough`.
-_GENERATED = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("suite", max_examples=100, **_GENERATED)
-settings.register_profile("thorough", max_examples=2000, **_GENERATED)
-settings.load_profile("suite")
 
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config):
+    """Generated cases: 100 per property in a run of the suite (each run draws new ones, and replays any
+    that failed before from .hypothesis/), 2,000 with `pytest --hypothesis-profile=thorough`. Not in
+    the xdist controller, which runs no test (importing hypothesis is ~0.4 s of CPU), unless a profile
+    is named (hypothesis' plugin loads it there)."""
+    controller = bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+    if controller and not config.getoption("--hypothesis-profile", None):
+        return
+    from hypothesis import HealthCheck, settings
+
+    generated = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    settings.register_profile("suite", max_examples=100, **generated)
+    settings.register_profile("thorough", max_examples=2000, **generated)
+    settings.load_profile("suite")
+
+
 @pytest.fixture(scope="session")
 def sop():
+    from refundkit.sop import DEFAULT_SOP_PATH, load_sop
+
     return load_sop(DEFAULT_SOP_PATH)
 
 
@@ -51,6 +59,8 @@ def make_case():
 
 @pytest.fixture(scope="session")
 def sop_text() -> str:
+    from refundkit.sop import DEFAULT_SOP_PATH
+
     return DEFAULT_SOP_PATH.read_text(encoding="utf-8")
 
 
