@@ -495,6 +495,8 @@ def learner(learner_tab, app_server, request):
     """The shared trainee page, as an App: each test moves to its part and language with the bar
     (what moving costs a learner), and leaves a screenshot; kit errors fail the test."""
     learner_tab.set_viewport_size({"width": 1280, "height": 900})
+    learner_tab.bring_to_front()  # the tab in front: a tab behind another gets no animation frames, so
+    # every click waits for the element to be "stable" (~2 s) and every screenshot for a frame
     yield App(learner_tab, app_server)
     try:
         shoot(learner_tab, request.node.name)

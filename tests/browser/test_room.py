@@ -83,6 +83,7 @@ def trainer(trainer_tab, request):
     """The trainer's tab for one test: at the end a screenshot, then kit errors fail the test and the
     rest is reported; the tab then leaves the page (a trainer page left open refreshes every few
     seconds, and the server would compute the room for nobody)."""
+    trainer_tab.bring_to_front()  # in front of the trainee's tab (see the `learner` fixture)
     yield trainer_tab
     try:
         shoot(trainer_tab, request.node.name)

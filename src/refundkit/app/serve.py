@@ -139,6 +139,8 @@ def make_server_class():
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
 
+    keep_compiled_templates()
+
     from . import trainer
 
     class AppPage(TornadoVoilaHandler):
@@ -229,6 +231,16 @@ def make_server_class():
     class RoomVoila(Voila):
         room = Room()
 
+        def get_default_logging_config(self):
+            # traitlets leaves the logger at DEBUG and filters in the handler, so each debug line the
+            # server writes (two per kernel message: activity tracking, the page's executor) became a
+            # record before being dropped; the logger at the handler's level skips them.
+            config = super().get_default_logging_config()
+            level = config.get("handlers", {}).get("console", {}).get("level")
+            for logger in config.get("loggers", {}).values() if level else ():
+                logger["level"] = level
+            return config
+
         def init_settings(self):
             settings = super().init_settings()
             settings["refundkit_room"] = self.room
@@ -258,6 +270,39 @@ def make_server_class():
             super().listen()
 
     return RoomVoila
+
+
+def keep_compiled_templates() -> None:
+    """Voila renders each page with a new template environment, which compiled the page's ~20
+    templates again for every trainee (~0.3 s of the one server's CPU a page). Their compiled code
+    is kept for the server's life in a Jinja bytecode cache (checked against each template's source,
+    so an edited template is compiled again)."""
+    import jinja2
+    from voila.exporter import VoilaExporter
+
+    if getattr(VoilaExporter, "_refundkit_templates", None) is not None:
+        return
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self):
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    VoilaExporter._refundkit_templates = cache = Compiled()
+    create = VoilaExporter._create_environment
+
+    def create_environment(self):
+        env = create(self)
+        env.bytecode_cache = cache
+        return env
+
+    VoilaExporter._create_environment = create_environment
 
 
 def warm_kernels(folder: Path) -> None:
