@@ -28,10 +28,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from chromium_launch import CHROMIUM, DISABLED_ARG, chromium_launcher  # tests/chromium_launch.py, shared with tests/hub
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
-CHROMIUM = Path(os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium"))
 # Software rendering in the browser's own process (--in-process-gpu): the same pixels, without a
 # GPU process to feed (a fifth less CPU per page load on a machine without a GPU). The tabs of one
 # site share one renderer process (--process-per-site): a tab opened beside the trainee's page does
@@ -271,8 +271,15 @@ def playwright_session(servers, playwright_instance):  # the servers boot while 
     return playwright_instance
 
 
+def launch_chromium(playwright, folder: Path, *args: str):
+    """Debian's Chromium as the tests run it: CHROMIUM_FLAGS, and the features it has no use for
+    without a screen turned off (tests/chromium_launch.py)."""
+    return playwright.chromium.launch(executable_path=str(chromium_launcher(folder)), headless=True,
+                                      args=[*CHROMIUM_FLAGS, DISABLED_ARG, *args])
+
+
 @pytest.fixture(scope="session")
-def chromium(playwright_session):
+def chromium(playwright_session, tmp_path_factory):
     """The one browser of the run. Every request that leaves localhost goes to a proxy that is a
     closed port (loopback stays direct): it fails, and `watch` records it. Cut in the browser, not
     by routing each request through Playwright, which costs every page load a round trip per file
@@ -280,8 +287,7 @@ def chromium(playwright_session):
     with socket.socket() as closed:  # bound, never listening: a connection to it is refused
         closed.bind(("127.0.0.1", 0))
         proxy = f"--proxy-server=http://127.0.0.1:{closed.getsockname()[1]}"
-        browser = playwright_session.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_FLAGS, proxy],
-                                                     headless=True)
+        browser = launch_chromium(playwright_session, tmp_path_factory.mktemp("chromium"), proxy)
         try:
             yield browser
         finally:

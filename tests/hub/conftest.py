@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import shlex
 import signal
 import socket
 import subprocess
@@ -26,6 +25,8 @@ import pytest
 
 from refundkit.hub.postgres import free_port
 from refundkit.warm_kernel import ENV as WARM_KERNELS
+
+from chromium_launch import DISABLED_ARG, chromium_launcher  # tests/chromium_launch.py, shared with tests/browser
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY = Path(os.environ.get("REFUNDKIT_HUB_PROXY", REPO / ".hub" / "node_modules" / ".bin" / "configurable-http-proxy"))
@@ -117,33 +118,6 @@ def hub(hub_needs, pg_server):
         log.close()
 
 
-# What a browser without a screen has no use for: the address bar's suggestions popup, a page of its own
-# (chrome://omnibox-popup) that each window draws, about 1.2 s of CPU per browser.
-DISABLED_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup")
-# Chromium reads only the last --disable-features, and Playwright passes its own list (a second one would
-# undo it): this launcher merges them into one before it starts Chromium.
-MERGED_FEATURES = """#!/bin/sh
-n=$#
-features=
-for a in "$@"; do
-  case "$a" in
-    --disable-features=*) features="${features:+$features,}${a#--disable-features=}" ;;
-    *) set -- "$@" "$a" ;;
-  esac
-done
-shift "$n"
-exec "$CHROMIUM" "$@" ${features:+"--disable-features=$features"}
-"""
-
-
-def chromium_launcher(folder: Path) -> Path:
-    """CHROMIUM behind MERGED_FEATURES, as an executable in `folder`."""
-    launcher = folder / "chromium"
-    launcher.write_text(MERGED_FEATURES.replace('"$CHROMIUM"', shlex.quote(str(CHROMIUM))))
-    launcher.chmod(0o755)
-    return launcher
-
-
 @pytest.fixture(scope="session")
 def browser(hub_needs, playwright_instance, tmp_path_factory):
     """Chromium with no internet: every request that leaves loopback goes to a proxy that is a closed
@@ -154,7 +128,7 @@ def browser(hub_needs, playwright_instance, tmp_path_factory):
         closed.bind(("127.0.0.1", 0))
         proxy = f"--proxy-server=http://127.0.0.1:{closed.getsockname()[1]}"
         b = playwright_instance.chromium.launch(executable_path=str(launcher), args=[
-            *CHROMIUM_FLAGS, proxy, f"--disable-features={','.join(DISABLED_FEATURES)}"])
+            *CHROMIUM_FLAGS, proxy, DISABLED_ARG])
         yield b
         b.close()
 
