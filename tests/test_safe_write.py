@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import pandas as pd
-from openpyxl import load_workbook
 
 from refundkit.safe_write import RISKY, neutralise, safe_frame, write_sheets, write_table
 
@@ -29,6 +28,8 @@ def test_frame_columns_of_every_kind_and_headers():
 
 
 def test_xlsx_holds_text_cells_and_numbers(tmp_path):
+    from openpyxl import load_workbook  # here: a test process that runs no xlsx test does not import it
+
     df = pd.DataFrame({"售后单号": ["7300000000000012345", "=HYPERLINK(\"http://x\")"], "退款金额": [Decimal("12.50"), Decimal("-3.00")],
                        "说明": ["a & b < c", "x\x01y"]})
     path = write_sheets({"工作清单": df, "second/sheet": df.head(1)}, tmp_path / "t.xlsx")
@@ -51,6 +52,7 @@ def test_csv_is_utf8_with_bom_and_neutralised(tmp_path):
 
 
 def test_progress_export_goes_through_the_safe_writer(tmp_path, monkeypatch, capsys):
+    from openpyxl import load_workbook
     from refundkit.cli import main
     from refundkit.progress import Attempt, ProgressStore
     from datetime import datetime
