@@ -1,11 +1,14 @@
 """Browser tests: the trainee app (Voila) and one lesson (JupyterLab) in Debian's Chromium.
 
 The servers start here on free localhost ports (the app with a fresh progress
-database) and stop at the end whatever happens, once per test run (`make test`
-runs this folder on one worker). One Chromium from /usr/bin/chromium runs
-through Python Playwright (never a downloaded browser); each trainee is a fresh
-context of it (its own storage, as a separate laptop). Every request that
-leaves localhost is cut and recorded: the pages must work with no internet.
+database), once per test process, and stop at the end whatever happens (the Lab
+after its test). `make test` runs this folder on one worker, but for the Lab
+test, which runs on the other one (tests/conftest.py, OWN_UNIT). One Chromium
+from /usr/bin/chromium per process runs through Python Playwright (never a
+downloaded browser); its tabs share one context (one laptop: its storage, its
+cookies), the trainees the trainer's page watches are protocol-level clients
+(benchmarks/room_client.py). Every request that leaves localhost is cut and
+recorded: the pages must work with no internet.
 Each test saves a screenshot to out/screenshots/. A JavaScript error that comes
 from the kit fails the test; other console noise is reported.
 
