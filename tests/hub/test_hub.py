@@ -116,6 +116,8 @@ def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_
                 box.locator(".rk-check").click()
                 expect(box.locator(f".rk-feedback {mark}").first).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=str(SHOTS / "hub_trainee.png"))
+            # Her kernel prepared the app's other parts on its turn in the room (the lock file the hub names).
+            assert (hub.state / "prebuild.turn").exists(), "the trainees' kernels do not take turns"
             ctx.close()  # the tab closes: its kernel goes
         finally:
             chromium_done.set()

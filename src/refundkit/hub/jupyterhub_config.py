@@ -9,6 +9,7 @@ from pathlib import Path
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from jupyterhub.utils import random_port
 
+from refundkit.app.turn import ROOM_TURN_ENV
 from refundkit.hub.settings import HubSettings
 from refundkit.hub.warm_servers import ENV as SERVERS_ENV, fork_server
 from refundkit.warm_kernel import ENV
@@ -75,6 +76,9 @@ c.Spawner.environment = {
     "JUPYTER_PATH": str(s.share_dir),
     # The recorded learner is the login name, never a typed one (refundkit.exercises.session).
     "REFUNDKIT_LEARNER": lambda spawner: "" if spawner.user.admin else spawner.user.name,
+    # The trainees' kernels take turns preparing the app's other parts, as in `make app` (refundkit.app.turn):
+    # a room logging in at once does not build them all together on the trainer's laptop.
+    ROOM_TURN_ENV: str(s.state / "prebuild.turn"),
 }
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
