@@ -259,7 +259,7 @@ class Dashboard:
         """One line per fact a trainer checks first."""
         df = self.attempts
         print(f"{self.t('sop_version')}: {self.sop.version}")
-        print(f"{self.t('learner')}: {df['learner'].nunique()}")
+        print(f"{self.t('learners_tried')}: {df['learner'].nunique()}")
         print(f"{self.t('attempts')}: {len(df)}")
         if df.empty:
             print(self.t("no_records"))

@@ -94,7 +94,7 @@ def view_html(dash, sample: bool = False, charts: bool = True) -> str:
     t = lambda k: sop.t(k, lang)  # noqa: E731
     rows = dash.rows
     now = dash._now()
-    head = (f"<p class='rk-tr-summary'>{_e(t('sop_version'))}: {_e(sop.version)} · {_e(t('learner'))}: "
+    head = (f"<p class='rk-tr-summary'>{_e(t('sop_version'))}: {_e(sop.version)} · {_e(t('learners_tried'))}: "
             f"{len({r['learner'] for r in rows})} · {_e(t('attempts'))}: {len(rows)} · "
             f"<span style='color:#666'>{_e(t('tr_updated'))} {now:%H:%M:%S}</span></p>")
     if sample:
