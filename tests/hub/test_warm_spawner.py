@@ -9,6 +9,7 @@ import asyncio
 import runpy
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,13 @@ def spawner(tmp_path, monkeypatch):
     return sp
 
 
+def start(spawner):
+    """The spawner's start, as the hub awaits it: in an event loop of its own (a test process may have
+    Playwright's running in this thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, spawner.start()).result()
+
+
 def _zygote(path: Path, answer: bytes | None):
     """A stand-in warm-server process on `path`: reads one request, answers `answer` (None: closes at once)."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -56,7 +64,10 @@ def _zygote(path: Path, answer: bytes | None):
     got = []
 
     def serve():
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except OSError:  # closed by the test before anyone came
+            return
         with conn:
             if answer is None:
                 return
@@ -69,19 +80,19 @@ def _zygote(path: Path, answer: bytes | None):
 
 def test_without_a_warm_server_process_the_server_starts_plain(spawner, tmp_path, monkeypatch):
     monkeypatch.delenv(SERVERS_ENV, raising=False)
-    assert asyncio.run(spawner.start()) == ("127.0.0.1", 4321) and spawner.plain == ["wangfang"]
+    assert start(spawner) == ("127.0.0.1", 4321) and spawner.plain == ["wangfang"]
     monkeypatch.setenv(SERVERS_ENV, str(tmp_path / "gone.sock"))  # named, but its socket is gone
-    assert asyncio.run(spawner.start()) == ("127.0.0.1", 4321) and spawner.plain == ["wangfang"] * 2
+    assert start(spawner) == ("127.0.0.1", 4321) and spawner.plain == ["wangfang"] * 2
     listener, _ = _zygote(tmp_path / "mute.sock", None)  # there, but it hangs up without an answer
     with listener:
         monkeypatch.setenv(SERVERS_ENV, str(tmp_path / "mute.sock"))
-        assert asyncio.run(spawner.start()) == ("127.0.0.1", 4321) and spawner.plain == ["wangfang"] * 3
+        assert start(spawner) == ("127.0.0.1", 4321) and spawner.plain == ["wangfang"] * 3
 
 
 def test_with_a_warm_server_process_the_server_is_forked_by_it(spawner, tmp_path, monkeypatch):
     listener, got = _zygote(tmp_path / "servers.sock", b"pid 4242\n")
     with listener:
         monkeypatch.setenv(SERVERS_ENV, str(tmp_path / "servers.sock"))
-        ip, port = asyncio.run(spawner.start())
+        ip, port = start(spawner)
     assert spawner.plain == [] and spawner.pid == 4242 and port == spawner.port != 0
     assert b'"--port=5555"' in got[0] and b"secret" in got[0]  # the login's arguments and token reach it
