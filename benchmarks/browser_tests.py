@@ -104,11 +104,12 @@ import sys, tempfile
 from pathlib import Path
 sys.path[:0] = [{str(REPO / 'tests' / 'browser')!r}, {str(REPO / 'tests')!r}]
 import conftest as C
+from chromium_launch import launch_chromium
 from playwright.sync_api import sync_playwright
 server = C.wait_ready(C.launch_voila(Path(tempfile.mkdtemp())))
 try:
     with sync_playwright() as pw:
-        b = C.launch_chromium(pw, Path(tempfile.mkdtemp()))
+        b = launch_chromium(pw, Path(tempfile.mkdtemp()))
         page = b.new_context(viewport={{"width": 1280, "height": 900}}, locale="zh-CN").new_page()
         C.App(page, server).open("")
         C.leave(page)

@@ -31,16 +31,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from chromium_launch import CHROMIUM, DISABLED_ARG, chromium_launcher  # tests/chromium_launch.py, shared with tests/hub
+from chromium_launch import CHROMIUM, offline_chromium  # tests/chromium_launch.py, shared with tests/hub
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
-# Software rendering in the browser's own process (--in-process-gpu): the same pixels, without a
-# GPU process to feed (a fifth less CPU per page load on a machine without a GPU). The tabs of one
-# site share one renderer process (--process-per-site): a tab opened beside the trainee's page does
-# not start a renderer of its own (a third less CPU for that tab).
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--in-process-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--process-per-site"]
 HERE = Path(__file__).resolve().parent
 SERVER_START_S = 90  # a cold first start on a busy 2-core machine
 WIDGET_WAIT_MS = 60_000
@@ -154,9 +148,11 @@ TRAINER_TOKEN = "browser-test-token"
 def launch_voila(tmp: Path) -> Server:
     """The trainee app, served exactly as `make app` serves it, with its own progress database."""
     from refundkit.app.serve import app_argv
+    from refundkit.warm_kernel import ENV
 
     env = jupyter_env(tmp)
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
+    env.pop(ENV, None)  # as `make app`: the app starts its own warm-kernel process, not the test run's
     port = free_port()
     argv = app_argv(port, ["--no-browser", "--room=1", "--max-kernels=12", f"--trainer-token={TRAINER_TOKEN}", "--show_tracebacks=True"])
     # Ready when it answers the words its pages load: no kernel taken for the check.
@@ -274,27 +270,12 @@ def playwright_session(servers, playwright_instance):  # the servers boot while 
     return playwright_instance
 
 
-def launch_chromium(playwright, folder: Path, *args: str):
-    """Debian's Chromium as the tests run it: CHROMIUM_FLAGS, and the features it has no use for
-    without a screen turned off (tests/chromium_launch.py)."""
-    return playwright.chromium.launch(executable_path=str(chromium_launcher(folder)), headless=True,
-                                      args=[*CHROMIUM_FLAGS, DISABLED_ARG, *args])
-
-
 @pytest.fixture(scope="session")
 def chromium(playwright_session, tmp_path_factory):
-    """The one browser of the run. Every request that leaves localhost goes to a proxy that is a
-    closed port (loopback stays direct): it fails, and `watch` records it. Cut in the browser, not
-    by routing each request through Playwright, which costs every page load a round trip per file
-    and turns off the HTTP cache."""
-    with socket.socket() as closed:  # bound, never listening: a connection to it is refused
-        closed.bind(("127.0.0.1", 0))
-        proxy = f"--proxy-server=http://127.0.0.1:{closed.getsockname()[1]}"
-        browser = launch_chromium(playwright_session, tmp_path_factory.mktemp("chromium"), proxy)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    """The one browser of the process, with no internet (tests/chromium_launch.py: every request that
+    leaves localhost fails, and `watch` records it)."""
+    with offline_chromium(playwright_session, tmp_path_factory.mktemp("chromium")) as browser:
+        yield browser
 
 
 def new_context(chromium, **kw):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,13 +25,10 @@ import pytest
 from refundkit.hub.postgres import free_port
 from refundkit.warm_kernel import ENV as WARM_KERNELS
 
-from chromium_launch import DISABLED_ARG, chromium_launcher  # tests/chromium_launch.py, shared with tests/browser
+from chromium_launch import CHROMIUM, offline_chromium  # tests/chromium_launch.py, shared with tests/browser
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY = Path(os.environ.get("REFUNDKIT_HUB_PROXY", REPO / ".hub" / "node_modules" / ".bin" / "configurable-http-proxy"))
-CHROMIUM = Path(os.environ.get("REFUNDKIT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--in-process-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = REPO / "out" / "screenshots"
 PASSWORD = "room-pass-2026"
 START_S = 120
@@ -120,17 +116,9 @@ def hub(hub_needs, pg_server):
 
 @pytest.fixture(scope="session")
 def browser(hub_needs, playwright_instance, tmp_path_factory):
-    """Chromium with no internet: every request that leaves loopback goes to a proxy that is a closed
-    port (Chromium never sends loopback through a proxy), so the pages must work offline. Cut in the
-    browser, not by routing each request through Playwright (a round trip per file, no HTTP cache)."""
-    launcher = chromium_launcher(tmp_path_factory.mktemp("chromium"))
-    with socket.socket() as closed:  # bound, never listening: a connection to it is refused
-        closed.bind(("127.0.0.1", 0))
-        proxy = f"--proxy-server=http://127.0.0.1:{closed.getsockname()[1]}"
-        b = playwright_instance.chromium.launch(executable_path=str(launcher), args=[
-            *CHROMIUM_FLAGS, proxy, DISABLED_ARG])
+    """Chromium with no internet (tests/chromium_launch.py), as the browser tests run it."""
+    with offline_chromium(playwright_instance, tmp_path_factory.mktemp("chromium")) as b:
         yield b
-        b.close()
 
 
 class Login:

@@ -305,28 +305,21 @@ def keep_compiled_templates() -> None:
     VoilaExporter._create_environment = create_environment
 
 
-def warm_kernels(folder: Path) -> None:
-    """Start the zygote the room's kernels fork from (refundkit.warm_kernel): each kernel then starts
-    warm and shares the imported libraries' memory with the others. It stops with this server; if it
-    cannot start, kernels start plain (the kernel spec in SHARE_DIR falls back by itself)."""
-    from ..warm_kernel import ENV, start_zygote
-
-    if os.environ.get(ENV) == "0":  # turned off: plain kernels
-        return
-    sock = folder / "kernels.sock"
-    if start_zygote(sock) is not None:
-        os.environ[ENV] = str(sock)
-
-
 def serve(port: int, room: Room, extra: list[str]) -> None:
     """Run the room's server in this process until Ctrl+C."""
     import tempfile
 
+    from ..warm_kernel import zygote
+
     os.environ.update(voila_env())
     os.environ.pop("QUERY_STRING", None)
     folder = Path(tempfile.mkdtemp(prefix="refundkit-app-"))
-    warm_kernels(folder)
-    os.environ[ROOM_TURN_ENV] = str(folder / "prebuild.turn")  # the kernels prepare parts one at a time
-    cls = make_server_class()
-    cls.room = room
-    cls.launch_instance(argv=[*voila_args(port, room), *extra])
+    # The room's kernels fork from one warm process (refundkit.warm_kernel): each starts at once and shares
+    # the imported libraries' memory; it stops with this server. If it cannot start, kernels start plain
+    # (the kernel spec in SHARE_DIR falls back by itself).
+    with zygote(str(folder)) as env:
+        os.environ.update(env)
+        os.environ[ROOM_TURN_ENV] = str(folder / "prebuild.turn")  # the kernels prepare parts one at a time
+        cls = make_server_class()
+        cls.room = room
+        cls.launch_instance(argv=[*voila_args(port, room), *extra])

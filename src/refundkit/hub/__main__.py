@@ -24,9 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..app.serve import warm_kernels
 from ..progress import ProgressError, ProgressStore
-from ..warm_kernel import ENV as WARM_KERNELS
+from ..warm_kernel import zygote
 from . import warm_servers
 from .postgres import LocalPostgres, PostgresError, free_port
 from .settings import HubSettings
@@ -110,25 +109,22 @@ def main(argv: list[str] | None = None) -> int:
           f"            (kept in {state / 'trainer-password'}); the trainer page opens\n"
           f"  records:  {shown}", flush=True)
     # Trainees' kernels fork from one warm process (refundkit.warm_kernel), as in `make app`: each starts at
-    # once and shares the imported libraries' memory; it stops with this launcher. One already named in
-    # $REFUNDKIT_WARM_KERNELS (a test run's) serves as it is.
+    # once and shares the imported libraries' memory; it stops with this launcher.
     warm = Path(tempfile.mkdtemp(prefix="refundkit-hub-"))
-    given = os.environ.get(WARM_KERNELS, "")
-    if not (given and os.path.exists(given)):
-        warm_kernels(warm)
-    # Trainees' servers fork from one warm process too (refundkit.hub.warm_servers): a room logging in at
-    # once does not import the server twenty times over.
-    servers = warm_servers.start_zygote(warm / "servers.sock")
-    env = {**os.environ, **s.to_env(), **({warm_servers.ENV: str(warm / "servers.sock")} if servers else {})}
-    hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=state, env=env)
-
-    def stop(_sig, _frame):
-        hub.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     try:
-        code = hub.wait()
+        with zygote(str(warm)) as kernel_env:
+            # Trainees' servers fork from one warm process too (refundkit.hub.warm_servers): a room logging
+            # in at once does not import the server twenty times over.
+            servers = warm_servers.start_zygote(warm / "servers.sock")
+            env = {**kernel_env, **s.to_env(), **({warm_servers.ENV: str(warm / "servers.sock")} if servers else {})}
+            hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=state, env=env)
+
+            def stop(_sig, _frame):
+                hub.send_signal(signal.SIGTERM)
+
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            code = hub.wait()
     finally:
         if pg:
             pg.stop()

@@ -94,10 +94,15 @@ def _try(fn: Callable[[], Any]) -> Any:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+# The files each kind of material is read from, under the kit's folder (lessons: whatever notebooks are there).
+SCENARIOS, QUESTIONS = "data/scenarios.yaml", "exercises/questions.yaml"
+MATERIAL = {"scenarios": (SCENARIOS,), "questions": (QUESTIONS, SCENARIOS)}
+
+
 def scenario_rows(old: Sop, new: Sop, ctx: Context) -> tuple[list[Row], int]:
     from ..scenarios import load_scenarios
 
-    path = ctx.root / "data" / "scenarios.yaml"
+    path = ctx.root / SCENARIOS
     banks = [_try(lambda s=s: load_scenarios(s, path)) for s in (old, new)]
     if isinstance(banks[0], dict):
         raise ValueError(f"{path}: cannot be read under the old SOP: {banks[0]['error']}")
@@ -124,10 +129,10 @@ def question_rows(old: Sop, new: Sop, ctx: Context) -> tuple[list[Row], int] | s
         from ..exercises.key import key_changes
     except ImportError:
         return "the exercises package is not installed"
-    path = ctx.root / "exercises" / "questions.yaml"
+    path = ctx.root / QUESTIONS
     if not path.exists():
         return f"no {path.relative_to(ctx.root)}"
-    bank = load_bank(path, ctx.root / "data" / "scenarios.yaml")
+    bank = load_bank(path, ctx.root / SCENARIOS)
     by_id = {q.id: q for q in bank.questions}
     rows = []
     for ch in key_changes(bank.questions, old, new):
@@ -316,9 +321,6 @@ def _title(nb: dict) -> str:
                     return line.lstrip("# ").strip()
     return ""
 
-
-# The files each kind of material is read from, under the kit's folder (lessons: whatever notebooks are there).
-MATERIAL = {"scenarios": ("data/scenarios.yaml",), "questions": ("exercises/questions.yaml", "data/scenarios.yaml")}
 
 SOURCES: dict[str, Callable[[Sop, Sop, Context], Any]] = {
     "scenarios": scenario_rows,
