@@ -69,6 +69,9 @@ def _use_for_nbval() -> None:
                 spec.argv = ["refundkit.warm_kernel" if a == "ipykernel_launcher" else a for a in spec.argv]
             # A checked notebook's cells are not the user's history: none written to ~/.ipython (nor its thread).
             spec.argv = [*spec.argv, "--HistoryManager.hist_file=:memory:"]
+            from refundkit.kernel_sockets import KERNEL_METADATA
+
+            spec.metadata = {**spec.metadata, **KERNEL_METADATA}  # on Unix sockets, as the kit's kernels
         return spec
 
     nk.NbvalKernelspecManager.get_kernel_spec = get_kernel_spec

@@ -21,6 +21,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec
 
 from refundkit import warm_kernel
+from refundkit.kernel_sockets import KERNEL_METADATA
 from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
 
 WARM = [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"]
@@ -56,7 +57,7 @@ def zygote(zygote_sock, monkeypatch):
 
 def start(cwd, env: dict[str, str] | None = None):
     km = KernelManager()
-    km._kernel_spec = KernelSpec(argv=WARM, language="python", display_name="warm")
+    km._kernel_spec = KernelSpec(argv=WARM, language="python", display_name="warm", metadata=KERNEL_METADATA)
     km.start_kernel(cwd=str(cwd), env={**os.environ, **(env or {})})
     kc = km.client()
     kc.start_channels()
@@ -206,3 +207,31 @@ def test_a_stand_in_gone_before_its_answer_leaves_the_zygote_serving(zygote, tmp
         assert kernels_in(zygote, gone) == [], "a kernel lives on without its stand-in"
     finally:
         stop(km, kc)
+
+
+def test_the_kits_kernels_listen_on_private_unix_sockets_not_tcp_ports(zygote, tmp_path):
+    """jupyter_client picks TCP ports the kernel binds a moment later, and on a busy machine another process
+    can take one first: the kernel dies ("Address already in use"). The kit's kernel spec (the one the app,
+    the Lab and the hub read) puts them on Unix sockets in a folder only its server may enter."""
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from refundkit.app.serve import SHARE_DIR
+
+    km = KernelManager(kernel_name="python3",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(SHARE_DIR / "kernels")]))
+    km.start_kernel(cwd=str(tmp_path), env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        info = json.loads(Path(km.connection_file).read_text())
+        folder = Path(info["ip"]).parent
+        assert info["transport"] == "ipc" and (folder.stat().st_mode & 0o777) == 0o700
+        assert sorted(p.name for p in folder.iterdir()) == [f"k-{info[n]}" for n in sorted(
+            ("control_port", "hb_port", "iopub_port", "shell_port", "stdin_port"), key=lambda n: f"k-{info[n]}")]
+        out, reply = run(kc, "import os; print(os.getppid())")
+        assert reply["status"] == "ok" and int(out) == zygote  # still the warm launcher's kernel
+    finally:
+        stop(km, kc)
+    assert not folder.exists()  # nothing left behind when the kernel is gone

@@ -29,6 +29,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def kernel_dir() -> str:
     """A kernelspec 'python3' that runs this interpreter, first on JUPYTER_PATH."""
+    from refundkit.kernel_sockets import KERNEL_METADATA
+
     root = Path(tempfile.mkdtemp(prefix="refundkit-kernel-"))
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
@@ -36,7 +38,7 @@ def kernel_dir() -> str:
         "argv": [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}",
                  # Record what the notebook reads of the SOP (only when REFUNDKIT_READS_OUT is set).
                  "--IPKernelApp.exec_lines=['__import__(\"refundkit.review.reads\").review.reads.start()']"],
-        "display_name": "Python 3 (ipykernel)", "language": "python"}))
+        "display_name": "Python 3 (ipykernel)", "language": "python", "metadata": KERNEL_METADATA}))
     return str(root)
 
 

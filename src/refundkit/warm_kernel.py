@@ -444,9 +444,12 @@ def kernel_manager():
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpec
 
+    from refundkit.kernel_sockets import KERNEL_METADATA
+
     km = KernelManager()
     km._kernel_spec = KernelSpec(argv=[sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"],
-                                 language="python", display_name="Python 3 (ipykernel)", env={})
+                                 language="python", display_name="Python 3 (ipykernel)", env={},
+                                 metadata=KERNEL_METADATA)
     return km
 
 
