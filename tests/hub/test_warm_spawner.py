@@ -16,7 +16,6 @@ import pytest
 
 pytest.importorskip("jupyterhub")
 
-from jupyterhub.spawner import SimpleLocalProcessSpawner  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 from refundkit.hub.settings import HubSettings  # noqa: E402
@@ -27,6 +26,10 @@ CONFIG = Path(__file__).resolve().parents[2] / "src" / "refundkit" / "hub" / "ju
 
 @pytest.fixture
 def spawner(tmp_path, monkeypatch):
+    # Imported here, not at collection: JupyterHub's spawner module takes a second or more of CPU, and
+    # every test process collects this file while only one runs it.
+    from jupyterhub.spawner import SimpleLocalProcessSpawner
+
     settings = HubSettings(port=1, hub_api_port=2, proxy_api_port=3, db="postgresql://x@127.0.0.1/x",
                            password="p", trainer_password="t" * 32, state=tmp_path / "state", proxy="proxy")
     for k, v in settings.to_env().items():
