@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from chromium_launch import CHROMIUM, offline_chromium  # tests/chromium_launch.py, shared with tests/hub
+from chromium_launch import CHROMIUM, offline_chromium, save_png  # tests/chromium_launch.py, shared with tests/hub
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
@@ -369,7 +369,7 @@ def shoot(pg, name: str) -> None:
     if size and tall > size["height"] + 10:
         pg.set_viewport_size({"width": size["width"], "height": min(tall + 40, 8000)})
     try:
-        pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        save_png(pg, SHOTS / f"{name}.png", full_page=True)
     finally:
         if size and tall > size["height"] + 10:
             pg.set_viewport_size(size)

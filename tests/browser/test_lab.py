@@ -13,6 +13,8 @@ import pytest
 
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
+
+from chromium_launch import save_png  # noqa: E402  (tests/chromium_launch.py)
 REPO = Path(__file__).resolve().parents[2]
 
 # Every code cell has run: its prompt shows a number, not [*] or [ ] (a cell whose code is
@@ -76,7 +78,7 @@ def test_trainee_lab_runs_a_lesson_and_hides_trainer_material_and_answers(page, 
     expect(page.get_by_text("NBVAL")).to_have_count(0)
     expect(button).to_have_text(sop.t("show_solution", "zh"))
     button.scroll_into_view_if_needed()
-    page.screenshot(path=str(_shots() / "lab_run_all_solution_hidden.png"))
+    save_png(page, _shots() / "lab_run_all_solution_hidden.png")
 
     calc = page.locator(".rk-calculator").first
     goods = next(c for c in sop.parameters.amount.components if c.id == "goods")
@@ -87,13 +89,13 @@ def test_trainee_lab_runs_a_lesson_and_hides_trainer_material_and_answers(page, 
     calc.locator(".rk-amount-goods input").fill("88.80")
     expect(calc.locator(".rk-calc-result .rk-total")).to_contain_text("88.80")
     calc.scroll_into_view_if_needed()
-    page.screenshot(path=str(_shots() / "lab_calculator_en.png"))
+    save_png(page, _shots() / "lab_calculator_en.png")
 
     expect(button).to_have_text(sop.t("show_solution", "en"))  # the lesson's switch relabels it too
     button.click()
     expect(page.locator(".rk-solution pre").first).to_contain_text(str(answer))
     page.locator(".rk-solution pre").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(_shots() / "lab_solution_shown.png"))
+    save_png(page, _shots() / "lab_solution_shown.png")
 
 
 def _shots() -> Path:

@@ -20,7 +20,7 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")  # the conftest says, in one line, how to enable
 expect = playwright.expect
 
-from conftest import SHOTS, leave, settle, shoot, watch  # noqa: E402
+from conftest import SHOTS, leave, save_png, settle, shoot, watch  # noqa: E402
 from room_clients import room_client  # noqa: E402
 
 from refundkit.app.trainer import COOKIE  # noqa: E402
@@ -145,7 +145,7 @@ def test_trainer_page_without_the_token_shows_no_learner(trainer, app_server, so
     page.locator(".rk-tr-login button").click()
     expect(page.locator(".rk-tr-wrong")).to_have_text(sop.t("tr_token_wrong", "zh"))
     assert secret not in page.content()
-    page.screenshot(path=str(SHOTS / "trainer_asks_for_token.png"), full_page=True)
+    save_png(page, SHOTS / "trainer_asks_for_token.png", full_page=True)
 
 
 def test_trainees_cannot_reach_the_record_by_any_address(app_server, sop):
@@ -210,11 +210,11 @@ def test_trainer_sees_two_other_trainees_answer_and_who_is_stuck(trainer, app_se
     expect(page.locator(".rk-tr-learner[data-learner='黄磊'] .rk-tr-stuck")).to_have_count(0)
     expect(page.locator(".rk-tr-questions")).to_contain_text(q.prompt("zh")[:20])
     expect(page.locator(".rk-tr-chart-rules")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "trainer_page_zh.png"), full_page=True)
+    save_png(page, SHOTS / "trainer_page_zh.png", full_page=True)
     page.locator(".rk-tr-langs").get_by_text(sop.ui["lang_name"]("en"), exact=True).click()
     expect(page.locator(".rk-tr-title")).to_have_text(sop.t("tr_title", "en"))
     expect(page.locator(".rk-tr-learner[data-learner='陈静'] .rk-tr-stuck")).to_have_text(sop.t("tr_stuck", "en"))
-    page.screenshot(path=str(SHOTS / "trainer_page_en.png"), full_page=True)
+    save_png(page, SHOTS / "trainer_page_en.png", full_page=True)
 
 
 def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining(trainer, app_server, sop):
@@ -240,7 +240,7 @@ def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining
     expect(page.locator(".rk-tr-sample-banner")).to_have_text(sop.t("tr_sample_class", "zh"))
     expect(page.locator(".rk-tr-learner[data-learner='杨帆']")).to_have_count(1)  # a sample learner of that name
     assert not any(r["learner"] == "王芳" for r in app_server.store().rows())  # the sample stays out
-    page.screenshot(path=str(SHOTS / "trainer_sample_class.png"), full_page=True)
+    save_png(page, SHOTS / "trainer_sample_class.png", full_page=True)
 
 
 def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(learner, app_server, sop):
@@ -270,20 +270,20 @@ def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(lear
     expect(pg.locator(".rk-wizard")).to_be_visible()
     expect(name).to_have_value("周婷")  # the bar, and the name, stay on every part
     assert {r["exercise"] for r in _rows(app_server, "周婷")} == {first.id, second.id}
-    pg.screenshot(path=str(SHOTS / "trainee_name_in_bar_wizard.png"), full_page=True)
+    save_png(pg, SHOTS / "trainee_name_in_bar_wizard.png", full_page=True)
 
     pg.goto(f"{app_server.base}/")  # a reload of the entrance: a new kernel
     pg.locator(".rk-app-bar").wait_for()
     expect(pg.locator(".rk-app-name input")).to_have_value("周婷")  # this browser remembered it
     n1 = len(default_bank().questions_of(first.id))
     expect(pg.locator(f".rk-done[data-exercise='{first.id}']")).to_have_text(f"{sop.t('app_done', 'zh')} 1/{n1}")
-    pg.screenshot(path=str(SHOTS / "trainee_start_returning.png"), full_page=True)
+    save_png(pg, SHOTS / "trainee_start_returning.png", full_page=True)
     pg.locator(f".rk-go-{first.id}").click()
     box = pg.locator(f".rk-q-{q1.id.replace('.', '-')}")
     expect(box.locator(".rk-feedback .rk-msg-ok")).to_be_visible()  # the answer from the record, checked
     # the score the learner sees: the other exercises are built into the page, hidden, once it is drawn
     expect(pg.locator(".rk-score:visible")).to_contain_text(f"{sop.t('answered', 'zh')}: 1/{n1}")
-    pg.screenshot(path=str(SHOTS / "trainee_exercise_returning.png"), full_page=True)
+    save_png(pg, SHOTS / "trainee_exercise_returning.png", full_page=True)
 
     other = pg.context.new_page()  # a second tab
     try:

@@ -22,6 +22,7 @@ from refundkit.exercises import answer_key, default_bank
 from refundkit.exercises.key import choice_label
 from refundkit.progress import ProgressStore
 
+from chromium_launch import save_png
 from .conftest import PASSWORD, SHOTS, Login
 from room_clients import room_client
 
@@ -109,13 +110,13 @@ def test_two_trainees_answer_their_records_land_under_their_login_names_and_the_
             expect(page.locator(".rk-name input").first).to_have_value("林晓雨")
             expect(page.locator(".rk-name input").first).to_be_disabled()
             SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "hub_trainee_name.png"))  # the Chinese login name in the locked box
+            save_png(page, SHOTS / "hub_trainee_name.png")  # the Chinese login name in the locked box
             box = page.locator(f".rk-q-{q.id.replace('.', '-')}")
             for value, mark in ((wrong, ".rk-msg-error"), (right, ".rk-msg-ok")):
                 box.locator(".rk-answer").get_by_label(choice_label(q, value, sop, "zh"), exact=True).check()
                 box.locator(".rk-check").click()
                 expect(box.locator(f".rk-feedback {mark}").first).to_be_visible(timeout=WAIT_MS)
-            page.screenshot(path=str(SHOTS / "hub_trainee.png"))
+            save_png(page, SHOTS / "hub_trainee.png")
             # Her kernel prepared the app's other parts on its turn in the room (the lock file the hub names).
             assert (hub.state / "prebuild.turn").exists(), "the trainees' kernels do not take turns"
             ctx.close()  # the tab closes: its kernel goes
