@@ -66,6 +66,7 @@ class LocalPostgres:
                                 "(or give a database URL: make hub HUB_DB=postgresql://...)")
         self.dir = Path(folder).resolve()
         self.data, self.sock = self.dir / "data", self.dir / "sock"
+        self.chosen = port is None  # a port we picked may be picked again (see start)
         self.port = port or free_port()
 
     def _run(self, *cmd: str) -> subprocess.CompletedProcess:
@@ -91,10 +92,30 @@ class LocalPostgres:
                 self._initdb(self.data)
         self.sock.mkdir(exist_ok=True)
         _own(self.sock)
-        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sock} -c max_connections=200"
-                + ("" if fsync else " -c fsync=off"))
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "-o", opts, "start")
-        return self
+        # A free port is free when we look, and the server binds it a moment later: on a busy machine
+        # another program may take it first (any outgoing connection takes one from the same range). A
+        # port we picked is then picked again; one the trainer gave is not.
+        for attempt in range(3):
+            opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sock} -c max_connections=200"
+                    + ("" if fsync else " -c fsync=off"))
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "-o", opts,
+                          "start")
+                return self
+            except PostgresError:
+                if not (self.chosen and attempt < 2 and self._port_taken()):
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _port_taken(self) -> bool:
+        """The last start failed because the port was in use (the server's log says so)."""
+        try:
+            log = (self.dir / "log").read_text(errors="replace")
+        except OSError:
+            return False
+        last = log.rsplit("starting PostgreSQL", 1)[-1]
+        return f"port {self.port}" in last and "already in use" in last
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
