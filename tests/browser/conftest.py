@@ -99,13 +99,22 @@ def launch(name: str, argv: list[str], env: dict, port: int, ready_path: str, lo
     return server
 
 
+class PortTaken(RuntimeError):
+    """The server's port, free when it was picked, was taken by another program before the server bound it."""
+
+
+# What Voila and Jupyter servers log when their port is in use (they are told not to try others).
+PORT_IN_USE = re.compile(r"port \d+ is already in use|could not be started because port \d+ is not available")
+
+
 def wait_ready(server: Server) -> Server:
     """Wait until the server answers; on failure stop it and show the end of its log."""
     deadline = time.monotonic() + SERVER_START_S  # from now: a server launched early may be waited for late
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {server.proc.returncode} before serving:\n"
-                               f"{server.log_tail()}")
+            tail = server.log_tail()
+            raise (PortTaken if PORT_IN_USE.search(tail) else RuntimeError)(
+                f"{server.name} exited with {server.proc.returncode} before serving:\n{tail}")
         try:
             with urllib.request.urlopen(server.base + server.ready_path, timeout=10) as r:
                 if r.status == 200:
@@ -202,7 +211,8 @@ def launch_lab(tmp: Path) -> Server:
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False",
             "--IdentityProvider.token=", "--ServerApp.password=",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--ServerApp.port_retries=0"]  # not another port than the one the test waits on
     if os.geteuid() == 0:
         argv.append("--allow-root")
     return launch("jupyterlab", argv, env, port, "/api/status", tmp)
@@ -230,6 +240,19 @@ class Servers(dict):
             self[name] = self.LAUNCH[name](self.tmp.mktemp(name))
         return self[name]
 
+    def ready(self, name: str) -> Server:
+        """The server, answering. A port is free when it is picked and the server binds it a moment later;
+        on a busy machine another program may take it in between (any outgoing connection takes one from
+        the same range): the server is then started again on another, twice at most."""
+        for attempt in range(3):
+            try:
+                return wait_ready(self.start(name))
+            except PortTaken:
+                stop_server(self.pop(name))
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
 
 @pytest.fixture(scope="session")
 def servers(request, tmp_path_factory):
@@ -252,14 +275,14 @@ def servers(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_server(servers):
-    return wait_ready(servers.start("voila"))
+    return servers.ready("voila")
 
 
 @pytest.fixture(scope="module")
 def lab_server(servers):
     """The Lab, stopped after the tests of the module that asked for it: its idle server and the
     lesson's kernel would otherwise take CPU from every test after it."""
-    yield wait_ready(servers.start("jupyterlab"))
+    yield servers.ready("jupyterlab")
     stop_server(servers.pop("jupyterlab"))
 
 
