@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from refundkit.ports import free_port
 
 
 def start_app(extra: list[str], *, env: dict[str, str] | None = None, cwd=None, log=None,

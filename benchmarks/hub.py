@@ -69,7 +69,8 @@ def main(argv: list[str]) -> int:
     import psutil
     from playwright.sync_api import expect, sync_playwright
 
-    from refundkit.hub.postgres import LocalPostgres, free_port
+    from refundkit.hub.postgres import LocalPostgres
+    from refundkit.ports import free_port
     from refundkit.sop import default_sop
 
     n = int(argv[0]) if argv else 3

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,8 @@ from urllib.parse import urlparse
 
 import pytest
 from chromium_launch import CHROMIUM, offline_chromium, save_png  # tests/chromium_launch.py, shared with tests/hub
+
+from refundkit.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
@@ -69,12 +70,6 @@ def pytest_terminal_summary(terminalreporter):
 
 
 # ---------------------------------------------------------------- servers
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @dataclass
 class Server:

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from refundkit.hub.postgres import free_port
+from refundkit.ports import free_port
 from refundkit.warm_kernel import ENV as WARM_KERNELS
 
 from chromium_launch import CHROMIUM, offline_chromium  # tests/chromium_launch.py, shared with tests/browser

@@ -27,7 +27,8 @@ from pathlib import Path
 from ..progress import ProgressError, ProgressStore
 from ..warm_kernel import zygote
 from . import warm_servers
-from .postgres import LocalPostgres, PostgresError, free_port
+from ..ports import free_port
+from .postgres import LocalPostgres, PostgresError
 from .settings import HubSettings
 
 CONFIG = Path(__file__).with_name("jupyterhub_config.py")

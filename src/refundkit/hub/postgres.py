@@ -18,10 +18,11 @@ import glob
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from ..ports import free_port
 
 USER = "refundkit"
 
@@ -39,12 +40,6 @@ def pg_bin() -> Path | None:
         return Path(found[-1]).parent
     which = shutil.which("initdb")
     return Path(which).parent if which else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
