@@ -15,13 +15,19 @@ import pytest
 from refundkit.hub.postgres import LocalPostgres, pg_bin, template_cluster
 
 
-@pytest.fixture(scope="session")
-def pg_server():
+def pg_bindir():
+    """PostgreSQL's programs; without them the test is skipped with one line (failed in CI)."""
     bindir = pg_bin()
     if bindir is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed (.ci/run installs the postgresql package)")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql); the PostgreSQL tests need it")
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    bindir = pg_bindir()
     folder = tempfile.mkdtemp(prefix="refundkit-pg-")
     # fsync off: the tests kill processes, not the machine's power.
     server = LocalPostgres(folder, bindir=bindir).start(template=template_cluster(bindir), fsync=False)

@@ -3,29 +3,22 @@ tests' server): a free port is free when it is picked, and the server binds it a
 machine another program can take it in between."""
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import tempfile
 
 import pytest
 
+from postgres_server import pg_bindir
+
 from refundkit.hub import postgres
-from refundkit.hub.postgres import LocalPostgres, PostgresError, pg_bin, template_cluster
+from refundkit.hub.postgres import LocalPostgres, PostgresError, template_cluster
+from refundkit.ports import free_port
 
 
-@pytest.fixture
-def bindir():
-    found = pg_bin()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed (.ci/run installs the postgresql package)")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    return found
-
-
-def test_a_port_taken_as_the_server_starts_is_picked_again_and_a_given_one_is_not(bindir, monkeypatch):
+def test_a_port_taken_as_the_server_starts_is_picked_again_and_a_given_one_is_not(monkeypatch):
     psycopg = pytest.importorskip("psycopg")
+    bindir = pg_bindir()
     # Not under pytest's tmp: as root the server runs as nobody, who must enter its folder.
     picked_dir, given_dir = tempfile.mkdtemp(prefix="refundkit-pg-"), tempfile.mkdtemp(prefix="refundkit-pg-")
     with socket.socket() as taken:
@@ -33,7 +26,7 @@ def test_a_port_taken_as_the_server_starts_is_picked_again_and_a_given_one_is_no
         taken.listen()  # the other program: it holds the port the kit picked first
         port = taken.getsockname()[1]
         picks = iter([port])
-        monkeypatch.setattr(postgres, "free_port", lambda: next(picks, None) or socket_port())
+        monkeypatch.setattr(postgres, "free_port", lambda: next(picks, None) or free_port())
         pg = LocalPostgres(picked_dir, bindir=bindir)
         assert pg.port == port
         try:
@@ -50,9 +43,3 @@ def test_a_port_taken_as_the_server_starts_is_picked_again_and_a_given_one_is_no
         assert given.port == port and "\n" not in str(failed.value) and "log:" in str(failed.value)
     for d in (picked_dir, given_dir):
         shutil.rmtree(d, ignore_errors=True)
-
-
-def socket_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
