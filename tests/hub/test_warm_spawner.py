@@ -18,6 +18,8 @@ pytest.importorskip("jupyterhub")
 
 from traitlets.config import Config  # noqa: E402
 
+from test_ports import time_wait_ports  # noqa: E402
+
 from refundkit.hub.settings import HubSettings  # noqa: E402
 from refundkit.hub.warm_servers import ENV as SERVERS_ENV  # noqa: E402
 
@@ -98,4 +100,5 @@ def test_with_a_warm_server_process_the_server_is_forked_by_it(spawner, tmp_path
         monkeypatch.setenv(SERVERS_ENV, str(tmp_path / "servers.sock"))
         ip, port = start(spawner)
     assert spawner.plain == [] and spawner.pid == 4242 and port == spawner.port != 0
+    assert port in time_wait_ports()  # kept from outgoing connections until the server binds it (refundkit.ports)
     assert b'"--port=5555"' in got[0] and b"secret" in got[0]  # the login's arguments and token reach it

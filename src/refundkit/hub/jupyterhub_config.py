@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
-from jupyterhub.utils import random_port
 
 from refundkit.app.turn import ROOM_TURN_ENV
 from refundkit.hub.settings import HubSettings
 from refundkit.hub.warm_servers import ENV as SERVERS_ENV, fork_server
+from refundkit.ports import free_port
 from refundkit.warm_kernel import ENV
 
 s = HubSettings.from_env()
@@ -47,11 +47,11 @@ class WarmSpawner(SimpleLocalProcessSpawner):
     launcher's zygote (refundkit.hub.warm_servers); a plain process when there is none."""
 
     async def start(self):
+        if self.port == 0:  # kept from outgoing connections until the server binds it (refundkit.ports)
+            self.port = free_port()
         sock = os.environ.get(SERVERS_ENV, "")
         if not sock or not os.path.exists(sock):
             return await super().start()
-        if self.port == 0:
-            self.port = random_port()
         env = self.get_env()
         self.log.info("Forking a warm server for %s", self.user.name)
         try:
