@@ -209,15 +209,41 @@ def test_a_stand_in_gone_before_its_answer_leaves_the_zygote_serving(zygote, tmp
         stop(km, kc)
 
 
-def test_the_kits_kernels_listen_on_private_unix_sockets_not_tcp_ports(zygote, tmp_path):
+def socket_file(path: Path, listening: bool) -> socket.socket | None:
+    """A Unix socket file at `path`: a kernel's that listens, or one left by a kernel that is gone."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(path))
+    if listening:
+        s.listen(1)
+        return s
+    s.close()
+    return None
+
+
+def left_folder(base: Path, name: str, age_s: float, listening: bool = False, sockets: bool = True):
+    folder = base / name
+    folder.mkdir()
+    kept = socket_file(folder / "k-1", listening) if sockets else None
+    os.utime(folder, (time.time() - age_s,) * 2)
+    return folder, kept
+
+
+def test_the_kits_kernels_listen_on_private_unix_sockets_not_tcp_ports(zygote, tmp_path, monkeypatch):
     """jupyter_client picks TCP ports the kernel binds a moment later, and on a busy machine another process
     can take one first: the kernel dies ("Address already in use"). The kit's kernel spec (the one the app,
-    the Lab and the hub read) puts them on Unix sockets in a folder only its server may enter."""
+    the Lab and the hub read) puts them on Unix sockets in a folder only its server may enter. A folder
+    left by a kernel whose server was killed goes when the next kernel starts."""
+    import tempfile
+
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpecManager
 
     from refundkit.app.serve import SHARE_DIR
+    from refundkit.kernel_sockets import STALE_S
 
+    base = Path(tempfile.mkdtemp(prefix="rk-t-"))  # short: a socket's path has at most 107 bytes
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+    left, _ = left_folder(base, "rk-kernel-left", STALE_S + 60)
     km = KernelManager(kernel_name="python3",
                        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(SHARE_DIR / "kernels")]))
     km.start_kernel(cwd=str(tmp_path), env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
@@ -228,6 +254,7 @@ def test_the_kits_kernels_listen_on_private_unix_sockets_not_tcp_ports(zygote, t
         info = json.loads(Path(km.connection_file).read_text())
         folder = Path(info["ip"]).parent
         assert info["transport"] == "ipc" and (folder.stat().st_mode & 0o777) == 0o700
+        assert folder.parent == base and not left.exists()
         assert sorted(p.name for p in folder.iterdir()) == [f"k-{info[n]}" for n in sorted(
             ("control_port", "hb_port", "iopub_port", "shell_port", "stdin_port"), key=lambda n: f"k-{info[n]}")]
         out, reply = run(kc, "import os; print(os.getppid())")
@@ -235,3 +262,21 @@ def test_the_kits_kernels_listen_on_private_unix_sockets_not_tcp_ports(zygote, t
     finally:
         stop(km, kc)
     assert not folder.exists()  # nothing left behind when the kernel is gone
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_sweep_keeps_a_live_kernels_folder_and_a_recent_one(tmp_path):
+    """Only what is surely left over goes: a folder a kernel listens in stays however old (a trainee's page
+    open all day), and so does a recent one (a kernel starting, or restarting, binds its sockets after the
+    folder is made); folders that are not the kit's kernels' are not looked at."""
+    from refundkit.kernel_sockets import STALE_S, sweep
+
+    gone, _ = left_folder(tmp_path, "rk-kernel-gone", STALE_S + 60)
+    empty, _ = left_folder(tmp_path, "rk-kernel-empty", STALE_S + 60, sockets=False)
+    live, listener = left_folder(tmp_path, "rk-kernel-live", 10 * STALE_S, listening=True)
+    recent, _ = left_folder(tmp_path, "rk-kernel-recent", STALE_S - 60)
+    other, _ = left_folder(tmp_path, "not-a-kernel", 10 * STALE_S)
+    with listener:
+        sweep(str(tmp_path))
+    assert not gone.exists() and not empty.exists()
+    assert live.exists() and recent.exists() and other.exists()

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import time
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
@@ -24,6 +26,37 @@ KERNEL_METADATA = {"kernel_provisioner": {"provisioner_name": NAME}}
 # A Unix socket's path has at most 107 bytes; the kernel adds "-<n>" to the folder's prefix.
 _LONGEST_BASE = 64
 _PREFIX = "rk-kernel-"
+# A folder left by a kernel whose server stopped without shutting it down (killed, say) is removed once
+# it is this old and no kernel listens in it; a kernel's restart renews its folder's time.
+STALE_S = 3600
+
+
+def _listening(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(path)
+        except OSError:
+            return False
+    return True
+
+
+def sweep(base: str) -> None:
+    """Remove this user's kernel socket folders in `base` that are older than STALE_S and that no
+    kernel listens in."""
+    now = time.time()
+    try:
+        entries = [e for e in os.scandir(base) if e.name.startswith(_PREFIX)]
+    except OSError:
+        return
+    for e in entries:
+        try:
+            st = e.stat(follow_symlinks=False)
+            if st.st_uid != os.getuid() or now - st.st_mtime < STALE_S:
+                continue
+            if not any(_listening(os.path.join(e.path, name)) for name in os.listdir(e.path)):
+                shutil.rmtree(e.path, ignore_errors=True)
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
 
 
 class LocalSockets(LocalProvisioner):
@@ -33,7 +66,9 @@ class LocalSockets(LocalProvisioner):
         km = self.parent
         if km is not None and os.name == "posix" and km.transport == "tcp":
             base = tempfile.gettempdir()
-            folder = tempfile.mkdtemp(prefix=_PREFIX, dir=base if len(base) <= _LONGEST_BASE else "/tmp")
+            base = base if len(base) <= _LONGEST_BASE else "/tmp"
+            sweep(base)
+            folder = tempfile.mkdtemp(prefix=_PREFIX, dir=base)
             km.transport = "ipc"
             km.ip = os.path.join(folder, "k")
             km.cache_ports = False  # TCP's port cache; socket names are picked by jupyter_client
