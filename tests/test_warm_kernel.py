@@ -18,13 +18,10 @@ from pathlib import Path
 
 import pytest
 from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpec
 
 from refundkit import warm_kernel
-from refundkit.kernel_sockets import KERNEL_METADATA
 from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
 
-WARM = [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"]
 
 
 def listener_pid(sock) -> int:
@@ -57,7 +54,7 @@ def zygote(zygote_sock, monkeypatch):
 
 def start(cwd, env: dict[str, str] | None = None):
     km = KernelManager()
-    km._kernel_spec = KernelSpec(argv=WARM, language="python", display_name="warm", metadata=KERNEL_METADATA)
+    km._kernel_spec = warm_kernel.kernel_spec()
     km.start_kernel(cwd=str(cwd), env={**os.environ, **(env or {})})
     kc = km.client()
     kc.start_channels()

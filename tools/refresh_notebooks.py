@@ -29,16 +29,14 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def kernel_dir() -> str:
     """A kernelspec 'python3' that runs this interpreter, first on JUPYTER_PATH."""
-    from refundkit.kernel_sockets import KERNEL_METADATA
+    from refundkit.warm_kernel import kernel_spec
 
     root = Path(tempfile.mkdtemp(prefix="refundkit-kernel-"))
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}",
-                 # Record what the notebook reads of the SOP (only when REFUNDKIT_READS_OUT is set).
-                 "--IPKernelApp.exec_lines=['__import__(\"refundkit.review.reads\").review.reads.start()']"],
-        "display_name": "Python 3 (ipykernel)", "language": "python", "metadata": KERNEL_METADATA}))
+    # Record what the notebook reads of the SOP (only when REFUNDKIT_READS_OUT is set).
+    reads = "--IPKernelApp.exec_lines=['__import__(\"refundkit.review.reads\").review.reads.start()']"
+    (spec / "kernel.json").write_text(json.dumps(kernel_spec(reads).to_dict()))
     return str(root)
 
 

@@ -439,17 +439,23 @@ def zygote(folder: str | None = None):
             stop_zygote(proc)
 
 
-def kernel_manager():
-    """A jupyter_client KernelManager for this interpreter's kernel through the warm launcher."""
-    from jupyter_client import KernelManager
+def kernel_spec(*extra: str):
+    """The kernel spec of this interpreter's kernel through the warm launcher, on Unix sockets
+    (refundkit.kernel_sockets); `extra` goes to the kernel's command line."""
     from jupyter_client.kernelspec import KernelSpec
 
     from refundkit.kernel_sockets import KERNEL_METADATA
 
+    return KernelSpec(argv=[sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}", *extra],
+                      language="python", display_name="Python 3 (ipykernel)", env={}, metadata=KERNEL_METADATA)
+
+
+def kernel_manager():
+    """A jupyter_client KernelManager for kernel_spec()."""
+    from jupyter_client import KernelManager
+
     km = KernelManager()
-    km._kernel_spec = KernelSpec(argv=[sys.executable, "-m", "refundkit.warm_kernel", "-f", "{connection_file}"],
-                                 language="python", display_name="Python 3 (ipykernel)", env={},
-                                 metadata=KERNEL_METADATA)
+    km._kernel_spec = kernel_spec()
     return km
 
 

@@ -24,10 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..ports import free_port
 from ..progress import ProgressError, ProgressStore
 from ..warm_kernel import zygote
 from . import warm_servers
-from ..ports import free_port
 from .postgres import LocalPostgres, PostgresError
 from .settings import HubSettings
 
