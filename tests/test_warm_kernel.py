@@ -20,7 +20,9 @@ import pytest
 from jupyter_client import KernelManager
 
 from refundkit import warm_kernel
-from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
+from refundkit.warm_kernel import ENV, READS_ENV, start_zygote, stop_zygote
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 
@@ -162,6 +164,47 @@ def test_without_a_zygote_the_launcher_is_a_plain_kernel(tmp_path, monkeypatch):
         assert reply["status"] == "ok" and int(out) == km.provisioner.process.pid  # the launcher became it
     finally:
         stop(km, kc)
+
+
+def test_kernels_get_the_kit_preloaded_and_afresh_after_an_edit_or_to_record_their_reads(tmp_path, monkeypatch):
+    """The zygote imports the kit's page and lesson modules and reads the SOP in use once; a kernel forked
+    after a file of the kit changed, or one whose reads are recorded (`make refresh`), imports it afresh.
+    On a copy of the kit (edited below) with a zygote of its own."""
+    root = tmp_path / "kit"
+    shutil.copytree(REPO / "src" / "refundkit", root / "src" / "refundkit")
+    (root / "pyproject.toml").write_text("")  # a checkout: the kit's files are its folders
+    for name in ("sop", "data", "exercises"):
+        (root / name).symlink_to(REPO / name)
+    monkeypatch.setenv("PYTHONPATH", str(root / "src"))
+    sock = tmp_path / "k.sock"
+    proc = start_zygote(sock, timeout=60)
+    assert proc is not None, "the zygote did not start"
+    monkeypatch.setenv(ENV, str(sock))
+    probe = ("import os, sys\nprint(os.getppid(), 'refundkit.lessons' in sys.modules)\n"
+             "from refundkit import sop, words\n"
+             "print(sop._cached.cache_info().currsize, words.__file__, getattr(words, 'EDITED', 'no'))")
+
+    def kernel(env: dict | None = None) -> list[str]:
+        km, kc = start(tmp_path, env)
+        try:
+            out, reply = run(kc, probe)
+            assert reply["status"] == "ok", reply
+            return out.split()
+        finally:
+            stop(km, kc)
+
+    try:
+        words = str(root / "src" / "refundkit" / "words.py")
+        # Preloaded: the lesson modules are there before the first cell, and the SOP in use already read.
+        assert kernel() == [str(proc.pid), "True", "1", words, "no"]
+        # Recording its reads: the kit afresh (the recorder hooks it as it is imported).
+        assert kernel({READS_ENV: str(tmp_path / "reads.json")}) == [str(proc.pid), "False", "0", words, "no"]
+        with open(words, "a", encoding="utf-8") as f:
+            f.write("\nEDITED = 'yes'\n")
+        # After an edit: still forked, the kit imported afresh, the edit in it.
+        assert kernel() == [str(proc.pid), "False", "0", words, "yes"]
+    finally:
+        stop_zygote(proc)
 
 
 def kernels_in(zygote: int, folder: Path) -> list[int]:

@@ -15,11 +15,14 @@ with the kernel's exit code; the kernel exits if its stand-in is killed. Without
 unset, socket gone, another interpreter, a PYTHONPATH that would shadow a preloaded module) it
 becomes an ordinary ipykernel (exec), so it is never worse than a plain kernel. REFUNDKIT_WARM_KERNELS=0 turns warm kernels off.
 
-The kit itself is never imported by the zygote (but for this module): each kernel imports it
-fresh under its own environment (REFUNDKIT_SOP, REFUNDKIT_DB...). A kernel asked for under another
-PYTHONPATH (a clone under review runs its own kit) gets that path, and the kit's package is
-dropped from its modules so that it is imported from there.
-Bottom layer: imports nothing of the kit (the package's __init__ is lazy, so this stays light).
+The zygote imports the kit's page and lesson modules too, and reads the SOP, question file and
+scenario bank in use once (the kit decides nothing from the environment at import, and those reads
+are cached by the files' state, so a kernel with another REFUNDKIT_SOP, or after an edit, reads its
+own). A kernel gets the kit afresh, dropped from its modules and imported again, when a file of it
+changed since the zygote imported it, when it is asked for under another PYTHONPATH (a clone under
+review runs its own kit, from there), and when it records its reads (refundkit.review.reads hooks
+the kit as it is imported).
+Bottom layer: imports nothing of the kit by name (the zygote imports it by its modules' names).
 """
 from __future__ import annotations
 
@@ -48,6 +51,12 @@ PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.co
            "yaml", "sqlite3", "sqlalchemy", "sqlalchemy.pool", "sqlalchemy.dialects.sqlite", "tornado.web",
            "matplotlib", "matplotlib.figure", "matplotlib.font_manager", "matplotlib.backends.backend_agg",
            "matplotlib.style", "matplotlib.ticker", "ipywidgets")
+# The kit's modules that the app's pages and the lessons import (with what they import), and its
+# cached reads of the files in use, as "module:function".
+KIT_PRELOAD = ("refundkit.app.pages", "refundkit.app.trainer", "refundkit.lessons", "refundkit.workshop",
+               "refundkit.exercises.solutions", "refundkit.triage")
+KIT_WARM_UPS = ("refundkit.exercises.bank:default_bank", "refundkit.lessons:bank")
+READS_ENV = "REFUNDKIT_READS_OUT"  # set for a kernel whose reads are recorded (refundkit.review.reads)
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 _LEN = struct.Struct("!I")
 
@@ -148,16 +157,46 @@ def _use_path(pythonpath: str, ours: str) -> None:
     """In the forked kernel: the PYTHONPATH it was asked for in place of ours, the kit imported from there."""
     if pythonpath == ours:
         return
-    import importlib
-
     old = set(_entries(ours))
     sys.path[:] = [*_entries(pythonpath), *(p for p in sys.path if os.path.abspath(p) not in old)]
+    _drop_kit()
+
+
+def _drop_kit() -> None:
+    """The kit's modules forgotten: the kernel imports them afresh (from its own path, as they are now)."""
+    import importlib
+
     for name in [n for n in sys.modules if n == KIT or n.startswith(KIT + ".")]:
         del sys.modules[name]
     importlib.invalidate_caches()
 
 
-def _child(req: dict, fds: list[int], parent_cwd_on_path: bool, pythonpath: str) -> None:
+def kit_files() -> dict[str, tuple[int, int] | None]:
+    """The state (modification time, size) of every file of the kit this process has imported."""
+    state = {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) if name == KIT or name.startswith(KIT + ".") else None
+        if path:
+            try:
+                st = os.stat(path)
+                state[path] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                state[path] = None
+    return state
+
+
+def _warm_kit() -> None:
+    """The kit's modules imported, and the files in use read into its caches (KIT_PRELOAD, KIT_WARM_UPS)."""
+    import importlib
+
+    for name in KIT_PRELOAD:
+        importlib.import_module(name)
+    for target in KIT_WARM_UPS:
+        module, _, function = target.partition(":")
+        getattr(importlib.import_module(module), function)()
+
+
+def _child(req: dict, fds: list[int], parent_cwd_on_path: bool, pythonpath: str, kit: dict) -> None:
     """In the forked kernel: take the stand-in's stdio, environment and folder, then run ipykernel."""
     for target, fd in enumerate(fds[:3]):
         os.dup2(fd, target)
@@ -171,6 +210,8 @@ def _child(req: dict, fds: list[int], parent_cwd_on_path: bool, pythonpath: str)
     if parent_cwd_on_path:  # as ipykernel_launcher does: no current folder on the path while loading
         del sys.path[0]
     _use_path(req["env"].get("PYTHONPATH", ""), pythonpath)
+    if req["env"].get(READS_ENV) or kit_files() != kit:  # its reads recorded, or the kit edited since
+        _drop_kit()
     _as_in_a_kernel()
     _watch(int(req["parent"]))
     # The class read JPY_PARENT_PID when the zygote imported it: say it here. With it the kernel is quiet
@@ -225,7 +266,8 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
 
     listener = listen(path)  # before the imports: whoever started this zygote goes on at once, and a kernel
     # asked for meanwhile waits in the backlog until they are done
-    preload(PRELOAD, _find_pydantic_plugins)
+    preload(PRELOAD, _find_pydantic_plugins, _warm_kit)
+    kit = kit_files()
     wake_r, wake_w = wake_on_signals()
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -268,7 +310,7 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
                     for fd in fds:
                         os.close(fd)
                     continue
-                pid = fork(lambda: _child(req, fds, cwd_on_path, pythonpath),
+                pid = fork(lambda: _child(req, fds, cwd_on_path, pythonpath, kit),
                            closing=(listener, wake_r, wake_w, conn, *waiting.values()))
                 for fd in fds:
                     os.close(fd)

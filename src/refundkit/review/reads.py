@@ -26,9 +26,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..warm_kernel import READS_ENV
+
 FORMAT = 1
 _HERE = Path(__file__).resolve()
-ENV = "REFUNDKIT_READS_OUT"
+ENV = READS_ENV  # a warm kernel with it set imports the kit afresh: the recorder hooks it as it loads
 SHORT = 80  # longer values are stored as a digest
 
 
