@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -32,6 +33,8 @@ def pytest_configure(config):
 @pytest.hookimpl(trylast=True)  # after pytest's own collection of unraisable exceptions (one full gc pass)
 def pytest_unconfigure(config):
     stop_zygote(_zygote)
+    if _zygote is not None:  # its socket's folder (a run leaves nothing in the temporary folder)
+        shutil.rmtree(Path(os.environ[ENV]).parent, ignore_errors=True)
     gc.freeze()  # what is left lives until the process ends: pytest's second full pass at its cleanup skips it
 
 

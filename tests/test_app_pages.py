@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -238,6 +241,28 @@ def test_room_full_page_says_so_in_both_languages(sop):
     assert sop.t("room_full_title", "en") in html and sop.t("room_full", "en") in html
     assert sop.t("room_full", "zh") in html  # the other language below it
     assert "http-equiv='refresh'" in html  # it tries again by itself
+
+
+def test_the_app_server_removes_its_folder_when_it_stops(tmp_path, monkeypatch):
+    """`make app` keeps its warm kernels' socket and the room's turn file in a temporary folder of its own:
+    gone when the server stops, however it stops (here the server fails as it starts)."""
+    from refundkit.app import serve
+
+    seen = []
+
+    class Failing:
+        @classmethod
+        def launch_instance(cls, argv):
+            seen.append(sorted(p.name for p in tmp_path.iterdir()))
+            raise OSError("port taken")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(serve, "make_server_class", lambda: Failing)
+    with patch.dict(os.environ, {"REFUNDKIT_WARM_KERNELS": "0"}):  # the server's settings stay in this test
+        with pytest.raises(OSError):
+            serve.serve(8866, Room(), [])
+    assert len(seen) == 1 and seen[0][0].startswith("refundkit-app-")  # it was there while serving
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_trainer_token_is_random_per_start_unless_set(monkeypatch):

@@ -1,7 +1,9 @@
 """The trainer's view: tables from the progress record, charts with Chinese, export and demo commands."""
 from __future__ import annotations
 
+import gc
 import io
+import tempfile
 import warnings
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -115,6 +117,19 @@ def test_demo_is_deterministic_and_flags_earlier_learners(tmp_path, sop):
     pd.testing.assert_frame_equal(da.most_missed(), db.most_missed())
     assert set(da.outdated()[sop.t("sop_version", "zh")]) == {older_version(sop.version)}
     assert da.attempts["learner"].nunique() == 12
+
+
+def test_the_sample_room_leaves_no_file_behind(tmp_path, monkeypatch, sop):
+    """The sample room (the trainer's dashboard before a real one) lives in a temporary database that
+    goes with it: a trainer opening the dashboard every day leaves nothing in the temporary folder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dash = Dashboard.sample(sop=sop)
+    made = list(tmp_path.iterdir())
+    assert len(made) == 1 and (made[0] / "demo.sqlite3").is_file()
+    assert dash.attempts["learner"].nunique() == 12
+    del dash
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_live_panel_refresh_reads_new_checks(room, sop, tmp_path):

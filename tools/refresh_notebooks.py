@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -92,7 +93,8 @@ def refresh(path: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    os.environ["JUPYTER_PATH"] = kernel_dir() + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+    specs = kernel_dir()
+    os.environ["JUPYTER_PATH"] = specs + os.pathsep + os.environ.get("JUPYTER_PATH", "")
     targets = [Path(a).resolve() for a in argv] or [REPO / "notebooks"]
     paths = []
     for t in targets:
@@ -101,9 +103,12 @@ def main(argv: list[str]) -> int:
     from refundkit.warm_kernel import zygote
 
     # Kernels forked from one process that has imported the libraries once (refundkit.warm_kernel).
-    with zygote() as env, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        os.environ.update(env)
-        list(pool.map(refresh, paths))  # re-raises the first failure
+    try:
+        with zygote() as env, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            os.environ.update(env)
+            list(pool.map(refresh, paths))  # re-raises the first failure
+    finally:
+        shutil.rmtree(specs, ignore_errors=True)
     return 0
 
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import tempfile
 import textwrap
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -161,7 +163,9 @@ class Dashboard:
     @classmethod
     def sample(cls, seed: int = DEMO_SEED, **kw) -> "Dashboard":
         """A dashboard over a generated sample workshop in a temporary database."""
-        store = ProgressStore(Path(tempfile.mkdtemp(prefix="refundkit-demo-")) / "demo.sqlite3")
+        folder = tempfile.mkdtemp(prefix="refundkit-demo-")
+        store = ProgressStore(Path(folder) / "demo.sqlite3")
+        weakref.finalize(store, shutil.rmtree, folder, ignore_errors=True)  # the file goes with its store, or at exit
         demo_workshop(store, kw.get("sop"), kw.get("bank"), seed=seed)
         dash = cls(store, **kw)
         if dash.now is None:  # the sample's own clock, a few minutes after its last check: idle times stay put

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -112,6 +113,7 @@ def hub(hub_needs, pg_server):
             except ProcessLookupError:
                 pass
         log.close()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import sys
 import time
@@ -317,9 +318,12 @@ def serve(port: int, room: Room, extra: list[str]) -> None:
     # The room's kernels fork from one warm process (refundkit.warm_kernel): each starts at once and shares
     # the imported libraries' memory; it stops with this server. If it cannot start, kernels start plain
     # (the kernel spec in SHARE_DIR falls back by itself).
-    with zygote(str(folder)) as env:
-        os.environ.update(env)
-        os.environ[ROOM_TURN_ENV] = str(folder / "prebuild.turn")  # the kernels prepare parts one at a time
-        cls = make_server_class()
-        cls.room = room
-        cls.launch_instance(argv=[*voila_args(port, room), *extra])
+    try:
+        with zygote(str(folder)) as env:
+            os.environ.update(env)
+            os.environ[ROOM_TURN_ENV] = str(folder / "prebuild.turn")  # the kernels prepare parts one at a time
+            cls = make_server_class()
+            cls.room = room
+            cls.launch_instance(argv=[*voila_args(port, room), *extra])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
