@@ -10,8 +10,11 @@ impact   `refundkit sop impact` for a one-parameter change (the handling window,
          what they read (refundkit.review.reads). Stale records are refreshed first (`make refresh`,
          timed and reported): impact then re-executes only the notebooks the change can move.
 notebooks  benchmarks/notebook_suite.py: nbval over every notebook against the bare-kernel floor
-Each figure with the goal beside it and the load (`uptime`) before and after. Figures, not asserts;
-runs unattended in about 5-10 minutes on a 2-core machine. --keep leaves the clone for a look.
+Each figure with the goal beside it and the load (`uptime`) before and after, each on a quiet machine:
+before each, it waits (at most --settle-max seconds) until the 1-minute load is under --settle-load, as
+the previous run's load fades (a run started at once on its heels is measured on a machine still busy).
+Figures, not asserts; runs unattended in about 10-15 minutes on a 2-core machine. --keep leaves the
+clone for a look.
 """
 from __future__ import annotations
 
@@ -58,6 +61,15 @@ def report(name: str, seconds: float, goal: float, before: str, extra: str = "")
     print(f"{name:<10} {seconds:7.1f} s   goal <= {goal:.0f} s ({mark})   {extra}")
     print(f"{'':<10} before: {before}")
     print(f"{'':<10} after:  {uptime()}", flush=True)
+
+
+def settle(load_under: float, most_s: float) -> None:
+    """Wait until the 1-minute load is under `load_under`, at most `most_s` seconds; say how long it took."""
+    start = time.monotonic()
+    while os.getloadavg()[0] >= load_under and time.monotonic() - start < most_s:
+        time.sleep(5)
+    print(f"{'quiet':<10} waited {time.monotonic() - start:3.0f} s for a 1-minute load under {load_under}: "
+          f"{load()}", flush=True)
 
 
 def make_test(kit: Path, name: str) -> None:
@@ -129,7 +141,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep", action="store_true", help="leave the clone in place")
     ap.add_argument("--skip-cold", action="store_true", help="time only the warm run (the clone still installs once)")
+    ap.add_argument("--settle-load", type=float, default=1.0, help="wait for a 1-minute load under this before each figure")
+    ap.add_argument("--settle-max", type=float, default=240, help="wait at most this many seconds (0: do not wait)")
     args = ap.parse_args()
+    quiet = lambda: settle(args.settle_load, args.settle_max)  # noqa: E731
     tmp = Path(tempfile.mkdtemp(prefix="refundkit-bench-"))
     kit = tmp / "kit"
     print(f"machine    {os.cpu_count()} cores; {uptime()}")
@@ -140,9 +155,13 @@ def main() -> int:
         if args.skip_cold:
             subprocess.run(["make", "--no-print-directory", ".venv/.installed-test"], cwd=kit, capture_output=True)
         else:
+            quiet()
             make_test(kit, "cold")
+        quiet()
         make_test(kit, "warm")
+        quiet()
         impact(kit, tmp)
+        quiet()
         notebooks(kit)
     finally:
         if args.keep:
