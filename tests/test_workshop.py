@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gc
 import io
+import os
+import subprocess
 import tempfile
 import warnings
 from datetime import datetime, timedelta
@@ -123,13 +125,20 @@ def test_the_sample_room_leaves_no_file_behind(tmp_path, monkeypatch, sop):
     """The sample room (the trainer's dashboard before a real one) lives in a temporary database that
     goes with it: a trainer opening the dashboard every day leaves nothing in the temporary folder."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # Left by a kernel stopped at once (no exit handler ran), and one of a process still running.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    left, live = tmp_path / f"refundkit-demo-{gone.pid}-x", tmp_path / f"refundkit-demo-{os.getppid()}-y"
+    for folder in (left, live):
+        folder.mkdir()
+        (folder / "demo.sqlite3").write_bytes(b"")
     dash = Dashboard.sample(sop=sop)
-    made = list(tmp_path.iterdir())
-    assert len(made) == 1 and (made[0] / "demo.sqlite3").is_file()
+    made = set(tmp_path.iterdir()) - {live}
+    assert len(made) == 1 and (made.pop() / "demo.sqlite3").is_file()  # the left one removed
     assert dash.attempts["learner"].nunique() == 12
     del dash
     gc.collect()
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [live]
 
 
 def test_live_panel_refresh_reads_new_checks(room, sop, tmp_path):

@@ -21,6 +21,7 @@ chart words come from the SOP's `ui:` table.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import tempfile
@@ -147,6 +148,32 @@ def _answer_value(q: Question, plain: Any) -> Any:
     return plain
 
 
+SAMPLE_PREFIX = "refundkit-demo-"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: running
+        pass
+    return False
+
+
+def _sample_folder() -> str:
+    """A new temporary folder for a sample room's database, named after this process. Folders that
+    processes now gone left behind (a kernel stopped at once runs no exit handler) are removed first."""
+    for old in Path(tempfile.gettempdir()).glob(SAMPLE_PREFIX + "*-*"):
+        pid = old.name[len(SAMPLE_PREFIX):].partition("-")[0]
+        try:
+            if pid.isdigit() and _gone(int(pid)) and old.stat().st_uid == os.getuid():
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # removed meanwhile by another process
+            pass
+    return tempfile.mkdtemp(prefix=f"{SAMPLE_PREFIX}{os.getpid()}-")
+
+
 @dataclass
 class Dashboard:
     store: ProgressStore
@@ -163,7 +190,7 @@ class Dashboard:
     @classmethod
     def sample(cls, seed: int = DEMO_SEED, **kw) -> "Dashboard":
         """A dashboard over a generated sample workshop in a temporary database."""
-        folder = tempfile.mkdtemp(prefix="refundkit-demo-")
+        folder = _sample_folder()
         store = ProgressStore(Path(folder) / "demo.sqlite3")
         weakref.finalize(store, shutil.rmtree, folder, ignore_errors=True)  # the file goes with its store, or at exit
         demo_workshop(store, kw.get("sop"), kw.get("bank"), seed=seed)
