@@ -77,14 +77,17 @@ $(LAB_OVERRIDES): tools/jupyterlab_overrides.json | $(BIN)/python
 
 # Trainees: JupyterLab on notebooks/ only (lessons, and exercises/ inside it); the trainer's answer
 # sheets and dashboard (exercises/trainer/) are outside that root, and there is no terminal.
+# The kernels of both are the app's (src/refundkit/app/share, first on JUPYTER_PATH): on Unix sockets in a
+# folder of their own, where nothing else can take a kernel's port as it starts (refundkit.kernel_sockets).
+KIT_JUPYTER_PATH = JUPYTER_PATH="$(CURDIR)/src/refundkit/app/share$${JUPYTER_PATH:+:$$JUPYTER_PATH}"
 lab: $(VENV)/.installed $(LAB_OVERRIDES)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.root_dir=notebooks \
+	$(KIT_JUPYTER_PATH) $(BIN)/jupyter lab notebooks/00_start_here.ipynb --ServerApp.root_dir=notebooks \
 	  --ServerApp.terminals_enabled=False $(ROOT_FLAG) $(LAB_ARGS)
 
 # The trainer: JupyterLab on the whole kit, opening the workshop dashboard; lessons show their
 # solutions at once (REFUNDKIT_TRAINER=1) instead of behind a button.
 trainer: $(VENV)/.installed $(LAB_OVERRIDES)
-	REFUNDKIT_TRAINER=1 $(BIN)/jupyter lab exercises/trainer/workshop_dashboard.ipynb --ServerApp.root_dir=. \
+	REFUNDKIT_TRAINER=1 $(KIT_JUPYTER_PATH) $(BIN)/jupyter lab exercises/trainer/workshop_dashboard.ipynb --ServerApp.root_dir=. \
 	  $(ROOT_FLAG) $(LAB_ARGS)
 
 app: $(VENV)/.installed

@@ -192,11 +192,13 @@ def launch_lab(tmp: Path) -> Server:
     import json
     import shutil
 
+    from refundkit.app.serve import voila_env
+
     kit = tmp / "kit"
     for folder in ("notebooks", "exercises"):
         shutil.copytree(REPO / folder, kit / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     root = kit / "notebooks"
-    env = jupyter_env(tmp)
+    env = voila_env(jupyter_env(tmp))  # the app's kernel spec first on JUPYTER_PATH, as `make lab` puts it
     env["REFUNDKIT_DB"] = str(tmp / "progress.sqlite")
     for name, value in LAB_SETTINGS.items():
         f = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / name

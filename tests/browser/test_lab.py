@@ -61,6 +61,9 @@ def test_trainee_lab_runs_a_lesson_and_hides_trainer_material_and_answers(page, 
     expect(menu_run).to_be_visible()  # Chinese menus (zh-CN language pack): the menus lesson 00 names
     kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| 空闲"))
     kernel_idle.wait_for()  # the lesson's kernel has started and connected
+    # on Unix sockets (the app's kernel spec, as `make lab` gives it), not on TCP ports
+    connections = list((lab_server.log.parent / "jupyter_runtime_dir").glob("kernel-*.json"))
+    assert [json.loads(f.read_text())["transport"] for f in connections] == ["ipc"]
     expect(page.get_by_text(re.compile("news|新闻", re.I))).to_have_count(0)  # no news pop-up
     menu_run.click()
     page.get_by_role("menuitem", name="运行所有单元格", exact=True).click()
