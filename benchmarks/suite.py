@@ -10,7 +10,8 @@ impact   `refundkit sop impact` for a one-parameter change (the handling window,
          what they read (refundkit.review.reads). Stale records are refreshed first (`make refresh`,
          timed and reported): impact then re-executes only the notebooks the change can move.
 notebooks  benchmarks/notebook_suite.py: nbval over every notebook against the bare-kernel floor
-Each figure with the goal beside it and the load (`uptime`) before and after, each on a quiet machine:
+Each figure with the goal beside it, the load (`uptime`) before and after and the machine's speed (a
+fixed loop on every core, REFERENCE), each on a quiet machine:
 before each, it waits (at most --settle-max seconds) until the 1-minute load is under --settle-load, as
 the previous run's load fades (a run started at once on its heels is measured on a machine still busy).
 Figures, not asserts; runs unattended in about 10-15 minutes on a 2-core machine. --keep leaves the
@@ -63,13 +64,27 @@ def report(name: str, seconds: float, goal: float, before: str, extra: str = "")
     print(f"{'':<10} after:  {uptime()}", flush=True)
 
 
+# The machine's own speed, beside each figure: a fixed pure-Python loop on every core at once. On a shared
+# virtual machine the same loop takes from 3.3 s to 5.5 s on a quiet machine from one hour to the next, and
+# every figure here moves with it.
+REFERENCE = "s = 0\nfor i in range(30_000_000):\n    s += i\n"
+
+
+def reference() -> str:
+    start = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", REFERENCE]) for _ in range(os.cpu_count() or 1)]
+    for proc in procs:
+        proc.wait()
+    return f"reference loop {time.perf_counter() - start:.1f} s on {len(procs)} cores at once"
+
+
 def settle(load_under: float, most_s: float) -> None:
     """Wait until the 1-minute load is under `load_under`, at most `most_s` seconds; say how long it took."""
     start = time.monotonic()
     while os.getloadavg()[0] >= load_under and time.monotonic() - start < most_s:
         time.sleep(5)
     print(f"{'quiet':<10} waited {time.monotonic() - start:3.0f} s for a 1-minute load under {load_under}: "
-          f"{load()}", flush=True)
+          f"{load()}; {reference()}", flush=True)
 
 
 def make_test(kit: Path, name: str) -> None:
