@@ -167,42 +167,50 @@ def test_without_a_zygote_the_launcher_is_a_plain_kernel(tmp_path, monkeypatch):
 
 
 def test_kernels_get_the_kit_preloaded_and_afresh_after_an_edit_or_to_record_their_reads(tmp_path, monkeypatch):
-    """The zygote imports the kit's page and lesson modules and reads the SOP in use once; a kernel forked
-    after a file of the kit changed, or one whose reads are recorded (`make refresh`), imports it afresh.
-    On a copy of the kit (edited below) with a zygote of its own."""
+    """The zygote imports the kit's page and lesson modules and reads the SOP and scenario bank in use
+    once; a kernel forked after the scenario file changed reads it again; one forked after a file of the
+    kit changed, or one whose reads are recorded (`make refresh`), imports the kit afresh. On a copy of
+    the kit and its data (edited below) with a zygote of its own."""
     root = tmp_path / "kit"
     shutil.copytree(REPO / "src" / "refundkit", root / "src" / "refundkit")
+    shutil.copytree(REPO / "data", root / "data")
     (root / "pyproject.toml").write_text("")  # a checkout: the kit's files are its folders
-    for name in ("sop", "data", "exercises"):
+    for name in ("sop", "exercises"):
         (root / name).symlink_to(REPO / name)
     monkeypatch.setenv("PYTHONPATH", str(root / "src"))
     sock = tmp_path / "k.sock"
     proc = start_zygote(sock, timeout=60)
     assert proc is not None, "the zygote did not start"
     monkeypatch.setenv(ENV, str(sock))
-    probe = ("import os, sys\nprint(os.getppid(), 'refundkit.lessons' in sys.modules)\n"
-             "from refundkit import sop, words\n"
-             "print(sop._cached.cache_info().currsize, words.__file__, getattr(words, 'EDITED', 'no'))")
+    probe = ("import json, os, sys\npreloaded = 'refundkit.lessons' in sys.modules\n"
+             "from refundkit import lessons, sop, words\n"
+             "print(json.dumps([os.getppid(), preloaded, sop._cached.cache_info().currsize, words.__file__,\n"
+             "                  getattr(words, 'EDITED', 'no'), lessons.bank()['SC01'].title.en]))")
 
-    def kernel(env: dict | None = None) -> list[str]:
+    def kernel(env: dict | None = None) -> list:
         km, kc = start(tmp_path, env)
         try:
             out, reply = run(kc, probe)
             assert reply["status"] == "ok", reply
-            return out.split()
+            return json.loads(out)
         finally:
             stop(km, kc)
 
     try:
-        words = str(root / "src" / "refundkit" / "words.py")
+        words, scenarios = root / "src" / "refundkit" / "words.py", root / "data" / "scenarios.yaml"
+        title = "Not shipped: the customer ordered by mistake"
+        assert title in scenarios.read_text(encoding="utf-8")
         # Preloaded: the lesson modules are there before the first cell, and the SOP in use already read.
-        assert kernel() == [str(proc.pid), "True", "1", words, "no"]
+        assert kernel() == [proc.pid, True, 1, str(words), "no", title]
+        # A scenario edited: the kit stays preloaded, the scenario bank is read again.
+        scenarios.write_text(scenarios.read_text(encoding="utf-8").replace(title, "Edited title", 1), encoding="utf-8")
+        assert kernel() == [proc.pid, True, 1, str(words), "no", "Edited title"]
         # Recording its reads: the kit afresh (the recorder hooks it as it is imported).
-        assert kernel({READS_ENV: str(tmp_path / "reads.json")}) == [str(proc.pid), "False", "0", words, "no"]
+        assert kernel({READS_ENV: str(tmp_path / "reads.json")}) == [proc.pid, False, 0, str(words), "no", "Edited title"]
         with open(words, "a", encoding="utf-8") as f:
             f.write("\nEDITED = 'yes'\n")
-        # After an edit: still forked, the kit imported afresh, the edit in it.
-        assert kernel() == [str(proc.pid), "False", "0", words, "yes"]
+        # After an edit of the kit: still forked, the kit imported afresh, the edit in it.
+        assert kernel() == [proc.pid, False, 0, str(words), "yes", "Edited title"]
     finally:
         stop_zygote(proc)
 

@@ -27,14 +27,14 @@ def sop() -> Sop:
 
 
 @functools.lru_cache(maxsize=1)
-def _bank(version: str, path: str) -> dict[str, Scenario]:
+def _bank(version: str, path: str, mtime_ns: int) -> dict[str, Scenario]:
     return {s.id: s for s in load_scenarios(default_sop())}
 
 
 def bank() -> dict[str, Scenario]:
-    """The scenario bank by id (SC01 ...)."""
+    """The scenario bank by id (SC01 ...), read again when its file or the SOP changes."""
     s = default_sop()
-    return _bank(s.version + str(id(s)), str(DEFAULT_SCENARIOS_PATH))
+    return _bank(s.version + str(id(s)), str(DEFAULT_SCENARIOS_PATH), DEFAULT_SCENARIOS_PATH.stat().st_mtime_ns)
 
 
 def clock() -> datetime:

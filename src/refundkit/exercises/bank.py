@@ -231,9 +231,10 @@ _BANK_CACHE: dict[tuple, Bank] = {}
 
 
 def default_bank() -> Bank:
-    """The shipped question file, cached until it changes."""
+    """The shipped question file, cached until it, the scenario bank it cites or the SOP changes."""
     sop = default_sop()
-    key = (str(DEFAULT_BANK_PATH), DEFAULT_BANK_PATH.stat().st_mtime, str(sop_path()), id(sop))
+    key = (str(DEFAULT_BANK_PATH), DEFAULT_BANK_PATH.stat().st_mtime_ns, SCENARIOS_PATH.stat().st_mtime_ns,
+           str(sop_path()), id(sop))
     if key not in _BANK_CACHE:
         _BANK_CACHE[key] = load_bank(sop=sop)
     return _BANK_CACHE[key]
