@@ -65,8 +65,8 @@ def report(name: str, seconds: float, goal: float, before: str, extra: str = "")
 
 
 # The machine's own speed, beside each figure: a fixed pure-Python loop on every core at once. On a shared
-# virtual machine the same loop takes from 3.3 s to 5.5 s on a quiet machine from one hour to the next, and
-# every figure here moves with it.
+# virtual machine the same loop on one core took from 3.3 s to 5.5 s on a quiet machine from one hour to the
+# next, and every figure here moves with it.
 REFERENCE = "s = 0\nfor i in range(30_000_000):\n    s += i\n"
 
 

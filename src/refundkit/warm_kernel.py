@@ -22,7 +22,8 @@ own). A kernel gets the kit afresh, dropped from its modules and imported again,
 changed since the zygote imported it, when it is asked for under another PYTHONPATH (a clone under
 review runs its own kit, from there), and when it records its reads (refundkit.review.reads hooks
 the kit as it is imported).
-Bottom layer: imports nothing of the kit by name (the zygote imports it by its modules' names).
+Bottom layer: imports nothing of the kit at its top (the zygote imports the kit by its modules' names,
+kernel_spec the socket provisioner's metadata), so a clone's launcher runs on this file alone.
 """
 from __future__ import annotations
 
@@ -209,8 +210,9 @@ def _child(req: dict, fds: list[int], parent_cwd_on_path: bool, pythonpath: str,
     os.chdir(req["cwd"])
     if parent_cwd_on_path:  # as ipykernel_launcher does: no current folder on the path while loading
         del sys.path[0]
-    _use_path(req["env"].get("PYTHONPATH", ""), pythonpath)
-    if req["env"].get(READS_ENV) or kit_files() != kit:  # its reads recorded, or the kit edited since
+    if req["env"].get("PYTHONPATH", "") != pythonpath:
+        _use_path(req["env"].get("PYTHONPATH", ""), pythonpath)  # the kit from there
+    elif req["env"].get(READS_ENV) or kit_files() != kit:  # its reads recorded, or the kit edited since
         _drop_kit()
     _as_in_a_kernel()
     _watch(int(req["parent"]))
