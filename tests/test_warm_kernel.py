@@ -89,6 +89,11 @@ def test_a_warm_kernel_is_forked_and_runs_as_a_plain_one(zygote, tmp_path):
         assert cwd == str(tmp_path) and sop == str(tmp_path / "x.yaml")  # the kernel's own folder and environment
         assert max_cols == "20" and backend == "module://matplotlib_inline.backend_inline"  # as in a plain kernel
         assert path_ok == "True"
+        # What the app's pages import under Voila is loaded already, without the filter voila sets at
+        # import (traitlets' deprecations shown): a kernel warns as a plain one does.
+        out, reply = run(kc, "import sys, warnings\nprint('voila.utils' in sys.modules, "
+                             "any(getattr(f[3], 'pattern', None) == 'traitlets' for f in warnings.filters))")
+        assert reply["status"] == "ok" and out.split() == ["True", "False"], out
         # A figure is shown inline; widgets open their comms (they are imported in the kernel itself).
         out, reply = run(kc, "import matplotlib.pyplot as plt, ipywidgets as w\nplt.plot([1, 2]); plt.show()\n"
                              "s = w.IntSlider(); print(s.comm is not None)\n"

@@ -44,14 +44,16 @@ INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when
 # preloaded registers them as it starts (`--ext=ipywidgets`, ipywidgets' own IPython extension). What a
 # module decides at import from where it runs is set again in the kernel (`_as_in_a_kernel`).
 # ipykernel.debugger (debugpy) is what every kernel imports when it starts (about a second of CPU); pydantic
-# builds its models and SQLAlchemy opens SQLite through modules imported lazily, at first use.
+# builds its models and SQLAlchemy opens SQLite through modules imported lazily, at first use. voila.utils
+# is what every page of the app imports under Voilà to wait for its trainee's request (it brings
+# jupyter_server and jupyterlab_server: about a second of CPU per page's kernel).
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipykernel.debugger",
            "jupyter_client.session", "psutil",
            "numpy", "pandas", "pandas.api.types", "pydantic", "pydantic.main", "pydantic.types",
            "pydantic.functional_validators", "pydantic.json_schema", "pydantic._internal._generate_schema",
            "yaml", "sqlite3", "sqlalchemy", "sqlalchemy.pool", "sqlalchemy.dialects.sqlite", "tornado.web",
            "matplotlib", "matplotlib.figure", "matplotlib.font_manager", "matplotlib.backends.backend_agg",
-           "matplotlib.style", "matplotlib.ticker", "ipywidgets")
+           "matplotlib.style", "matplotlib.ticker", "ipywidgets", "voila.utils")
 # The kit's modules that the app's pages and the lessons import (with what they import), and its
 # cached reads of the files in use, as "module:function".
 KIT_PRELOAD = ("refundkit.app.pages", "refundkit.app.trainer", "refundkit.lessons", "refundkit.workshop",
@@ -352,15 +354,19 @@ def listen(path: str) -> socket.socket:
 
 def preload(names, *warm_ups) -> None:
     """Import `names` (a missing or broken one is skipped: forks are only less warm), run `warm_ups`,
-    then set it all aside from the collector, so the forks share those pages instead of copying them."""
+    then set it all aside from the collector, so the forks share those pages instead of copying them.
+    The warning filters are kept as they were: a module that changes them at import (voila shows
+    traitlets' deprecations) would otherwise change them in every kernel."""
     import gc
     import importlib
+    import warnings
 
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - only less warm
-            pass
+    with warnings.catch_warnings():  # restores the filters on the way out
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - only less warm
+                pass
     for warm_up in warm_ups:
         try:
             warm_up()
