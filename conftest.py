@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from refundkit.warm_kernel import ENV, start_zygote, stop_zygote
+from refundkit.warm_kernel import ENV, PAGE_PRELOAD, start_zygote, stop_zygote
 
 _zygote: subprocess.Popen | None = None
 
@@ -52,7 +52,8 @@ def _start(config) -> None:
     if hasattr(config, "workerinput") or os.environ.get(ENV):  # a worker, or already given (or "0")
         return
     sock = Path(tempfile.mkdtemp(prefix="refundkit-warm-")) / "kernels.sock"
-    _zygote = start_zygote(sock, timeout=60)
+    # With what the app's pages import: the hub tests' trainees' kernels fork from it too.
+    _zygote = start_zygote(sock, timeout=60, preload=PAGE_PRELOAD)
     if _zygote is not None:
         os.environ[ENV] = str(sock)
 

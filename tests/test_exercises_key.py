@@ -1,6 +1,7 @@
 """The exercise answer key: computed by the engine, held against the reviewed `expected`."""
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 import pytest
@@ -263,3 +264,27 @@ def test_removing_the_amount_step_choice_is_refused(sop_text, tmp_path, capsys):
     rc = main(["sop", "check", str(copy)])
     err = capsys.readouterr().err
     assert rc == 2 and "the step whose choice is the amount" in err and "more question(s)" in err
+
+
+def test_the_shipped_bank_follows_an_edit_of_the_scenarios_it_cites(tmp_path, monkeypatch):
+    """A kernel keeps the question bank all day (the warm kernels' zygote loads it once): a trainer who
+    edits a scenario the questions cite gets the edit in the next page, not yesterday's case."""
+    from refundkit.exercises import bank as bank_module
+
+    questions, scenarios = tmp_path / "questions.yaml", tmp_path / "scenarios.yaml"
+    questions.write_bytes(bank_module.DEFAULT_BANK_PATH.read_bytes())
+    scenarios.write_bytes(bank_module.SCENARIOS_PATH.read_bytes())
+    monkeypatch.setattr(bank_module, "DEFAULT_BANK_PATH", questions)
+    monkeypatch.setattr(bank_module, "SCENARIOS_PATH", scenarios)
+    first = bank_module.default_bank()
+    assert bank_module.default_bank() is first  # read once while nothing changes
+    q = next(q for q in first.questions if q.scenario)
+    data = yaml.safe_load(scenarios.read_text(encoding="utf-8"))
+    sc = next(s for s in data["scenarios"] if s["id"] == q.scenario)
+    balance = str(Decimal(str(sc["case"].get("merchant_balance", "0"))) + 1)
+    sc["case"]["merchant_balance"] = balance
+    scenarios.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    st = scenarios.stat()
+    os.utime(scenarios, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a later edit, on any clock
+    again = next(x for x in bank_module.default_bank().questions if x.id == q.id)
+    assert again.case["merchant_balance"] == balance

@@ -20,7 +20,7 @@ import pytest
 from jupyter_client import KernelManager
 
 from refundkit import warm_kernel
-from refundkit.warm_kernel import ENV, READS_ENV, start_zygote, stop_zygote
+from refundkit.warm_kernel import ENV, PAGE_PRELOAD, READS_ENV, start_zygote, stop_zygote
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def zygote_sock(tmp_path_factory):
         yield given
         return
     sock = tmp_path_factory.mktemp("warm") / "k.sock"
-    proc = start_zygote(sock, timeout=60)
+    proc = start_zygote(sock, timeout=60, preload=PAGE_PRELOAD)  # as the test run's (conftest.py)
     assert proc is not None, "the zygote did not start"
     yield str(sock)
     stop_zygote(proc)
@@ -190,7 +190,8 @@ def test_kernels_get_the_kit_preloaded_and_afresh_after_an_edit_or_to_record_the
     probe = ("import json, os, sys\npreloaded = 'refundkit.lessons' in sys.modules\n"
              "from refundkit import lessons, sop, words\n"
              "print(json.dumps([os.getppid(), preloaded, sop._cached.cache_info().currsize, words.__file__,\n"
-             "                  getattr(words, 'EDITED', 'no'), lessons.bank()['SC01'].title.en]))")
+             "                  getattr(words, 'EDITED', 'no'), lessons.bank()['SC01'].title.en,\n"
+             "                  'voila.utils' in sys.modules]))")
 
     def kernel(env: dict | None = None) -> list:
         km, kc = start(tmp_path, env)
@@ -205,17 +206,18 @@ def test_kernels_get_the_kit_preloaded_and_afresh_after_an_edit_or_to_record_the
         words, scenarios = root / "src" / "refundkit" / "words.py", root / "data" / "scenarios.yaml"
         title = "Not shipped: the customer ordered by mistake"
         assert title in scenarios.read_text(encoding="utf-8")
-        # Preloaded: the lesson modules are there before the first cell, and the SOP in use already read.
-        assert kernel() == [proc.pid, True, 1, str(words), "no", title]
+        # Preloaded: the lesson modules are there before the first cell, and the SOP in use already read;
+        # not what only the app's pages import (PAGE_PRELOAD: a zygote for notebooks starts sooner without).
+        assert kernel() == [proc.pid, True, 1, str(words), "no", title, False]
         # A scenario edited: the kit stays preloaded, the scenario bank is read again.
         scenarios.write_text(scenarios.read_text(encoding="utf-8").replace(title, "Edited title", 1), encoding="utf-8")
-        assert kernel() == [proc.pid, True, 1, str(words), "no", "Edited title"]
+        assert kernel() == [proc.pid, True, 1, str(words), "no", "Edited title", False]
         # Recording its reads: the kit afresh (the recorder hooks it as it is imported).
-        assert kernel({READS_ENV: str(tmp_path / "reads.json")}) == [proc.pid, False, 0, str(words), "no", "Edited title"]
+        assert kernel({READS_ENV: str(tmp_path / "reads.json")}) == [proc.pid, False, 0, str(words), "no", "Edited title", False]
         with open(words, "a", encoding="utf-8") as f:
             f.write("\nEDITED = 'yes'\n")
         # After an edit of the kit: still forked, the kit imported afresh, the edit in it.
-        assert kernel() == [proc.pid, False, 0, str(words), "yes", "Edited title"]
+        assert kernel() == [proc.pid, False, 0, str(words), "yes", "Edited title", False]
     finally:
         stop_zygote(proc)
 

@@ -44,16 +44,19 @@ INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when
 # preloaded registers them as it starts (`--ext=ipywidgets`, ipywidgets' own IPython extension). What a
 # module decides at import from where it runs is set again in the kernel (`_as_in_a_kernel`).
 # ipykernel.debugger (debugpy) is what every kernel imports when it starts (about a second of CPU); pydantic
-# builds its models and SQLAlchemy opens SQLite through modules imported lazily, at first use. voila.utils
-# is what every page of the app imports under Voilà to wait for its trainee's request (it brings
-# jupyter_server and jupyterlab_server: about a second of CPU per page's kernel).
+# builds its models and SQLAlchemy opens SQLite through modules imported lazily, at first use.
 PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipykernel.debugger",
            "jupyter_client.session", "psutil",
            "numpy", "pandas", "pandas.api.types", "pydantic", "pydantic.main", "pydantic.types",
            "pydantic.functional_validators", "pydantic.json_schema", "pydantic._internal._generate_schema",
            "yaml", "sqlite3", "sqlalchemy", "sqlalchemy.pool", "sqlalchemy.dialects.sqlite", "tornado.web",
            "matplotlib", "matplotlib.figure", "matplotlib.font_manager", "matplotlib.backends.backend_agg",
-           "matplotlib.style", "matplotlib.ticker", "ipywidgets", "voila.utils")
+           "matplotlib.style", "matplotlib.ticker", "ipywidgets")
+# What every page of the app imports under Voilà to wait for its trainee's request (voila.utils brings
+# jupyter_server and jupyterlab_server: about a second of CPU per page's kernel). Preloaded by the
+# zygotes that serve pages (`make app`, the hub's), not by those of notebooks, whose kernels never
+# import it (`sop impact` and `make refresh` wait for their zygote).
+PAGE_PRELOAD = ("voila.utils",)
 # The kit's modules that the app's pages and the lessons import (with what they import), and its
 # cached reads of the files in use, as "module:function".
 KIT_PRELOAD = ("refundkit.app.pages", "refundkit.app.trainer", "refundkit.lessons", "refundkit.workshop",
@@ -259,7 +262,7 @@ def _watch(pid: int) -> None:
     threading.Thread(target=wait, name="stand-in watch", daemon=True).start()
 
 
-def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
+def serve(path: str, owner: int | None = None, idle_s: float = 3600, extra: tuple[str, ...] = ()) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # no BLAS threads in a process that forks
     # debugpy warns at import about frozen modules; said once here it would only be noise in the room's
@@ -270,7 +273,7 @@ def serve(path: str, owner: int | None = None, idle_s: float = 3600) -> None:
 
     listener = listen(path)  # before the imports: whoever started this zygote goes on at once, and a kernel
     # asked for meanwhile waits in the backlog until they are done
-    preload(PRELOAD, _find_pydantic_plugins, _warm_kit)
+    preload((*PRELOAD, *extra), _find_pydantic_plugins, _warm_kit)
     kit = kit_files()
     wake_r, wake_w = wake_on_signals()
     signal.signal(signal.SIGCHLD, lambda *_: None)
@@ -440,14 +443,16 @@ def alive(pid: int) -> bool:
         return True
 
 
-def start_zygote(sock: str | os.PathLike, timeout: float = 30, command: tuple[str, ...] = ("refundkit.warm_kernel", "serve")):
-    """Start a zygote (`python -m COMMAND SOCK --owner PID`) on `sock`, owned by this process (it stops
-    when this process is gone); returns it once it listens, or None if it could not start (kernels or
-    servers then start plain)."""
+def start_zygote(sock: str | os.PathLike, timeout: float = 30, command: tuple[str, ...] = ("refundkit.warm_kernel", "serve"),
+                 preload: tuple[str, ...] = ()):
+    """Start a zygote (`python -m COMMAND SOCK --owner PID`, and `--preload NAME` for each module of
+    `preload`) on `sock`, owned by this process (it stops when this process is gone); returns it once it
+    listens, or None if it could not start (kernels or servers then start plain)."""
     import subprocess
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", *command, os.fspath(sock), "--owner", str(os.getpid())],
+    more = [arg for name in preload for arg in ("--preload", name)]
+    proc = subprocess.Popen([sys.executable, "-m", *command, os.fspath(sock), "--owner", str(os.getpid()), *more],
                             stdin=subprocess.DEVNULL)
     end = time.monotonic() + timeout
     while not os.path.exists(sock) and proc.poll() is None and time.monotonic() < end:
@@ -470,10 +475,10 @@ def stop_zygote(proc) -> None:
 
 
 @contextlib.contextmanager
-def zygote(folder: str | None = None):
-    """A zygote for this process's kernels while the block runs: yields the environment to give them
-    (with $REFUNDKIT_WARM_KERNELS), or the plain environment when it is off or could not start. A zygote
-    already named in $REFUNDKIT_WARM_KERNELS (a test run's) is used as it is."""
+def zygote(folder: str | None = None, preload: tuple[str, ...] = ()):
+    """A zygote for this process's kernels while the block runs (importing `preload` too): yields the
+    environment to give them (with $REFUNDKIT_WARM_KERNELS), or the plain environment when it is off or
+    could not start. A zygote already named in $REFUNDKIT_WARM_KERNELS (a test run's) is used as it is."""
     import tempfile
 
     given = os.environ.get(ENV)
@@ -482,7 +487,7 @@ def zygote(folder: str | None = None):
         return
     with tempfile.TemporaryDirectory(prefix="refundkit-warm-", dir=folder) as tmp:
         sock = os.path.join(tmp, "kernels.sock")
-        proc = start_zygote(sock)
+        proc = start_zygote(sock, preload=preload)
         try:
             yield dict(os.environ, **({ENV: sock} if proc else {}))
         finally:
@@ -518,8 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("socket")
         p.add_argument("--owner", type=int, help="stop when this process is gone")
         p.add_argument("--idle", type=float, default=3600, help="stop after this many seconds without a kernel")
+        p.add_argument("--preload", action="append", default=[], metavar="MODULE", help="a module more to import once")
         a = p.parse_args(argv[1:])
-        serve(a.socket, a.owner, a.idle)
+        serve(a.socket, a.owner, a.idle, tuple(a.preload))
         return 0
     return launch(argv)
 

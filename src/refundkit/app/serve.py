@@ -310,7 +310,7 @@ def serve(port: int, room: Room, extra: list[str]) -> None:
     """Run the room's server in this process until Ctrl+C."""
     import tempfile
 
-    from ..warm_kernel import zygote
+    from ..warm_kernel import PAGE_PRELOAD, zygote
 
     os.environ.update(voila_env())
     os.environ.pop("QUERY_STRING", None)
@@ -319,7 +319,7 @@ def serve(port: int, room: Room, extra: list[str]) -> None:
     # the imported libraries' memory; it stops with this server. If it cannot start, kernels start plain
     # (the kernel spec in SHARE_DIR falls back by itself).
     try:
-        with zygote(str(folder)) as env:
+        with zygote(str(folder), preload=PAGE_PRELOAD) as env:
             os.environ.update(env)
             os.environ[ROOM_TURN_ENV] = str(folder / "prebuild.turn")  # the kernels prepare parts one at a time
             cls = make_server_class()

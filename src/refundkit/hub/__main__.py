@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..ports import free_port
 from ..progress import ProgressError, ProgressStore
-from ..warm_kernel import zygote
+from ..warm_kernel import PAGE_PRELOAD, zygote
 from . import warm_servers
 from .postgres import LocalPostgres, PostgresError
 from .settings import HubSettings
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     # once and shares the imported libraries' memory; it stops with this launcher.
     warm = Path(tempfile.mkdtemp(prefix="refundkit-hub-"))
     try:
-        with zygote(str(warm)) as kernel_env:
+        with zygote(str(warm), preload=PAGE_PRELOAD) as kernel_env:
             # Trainees' servers fork from one warm process too (refundkit.hub.warm_servers): a room logging
             # in at once does not import the server twenty times over.
             servers = warm_servers.start_zygote(warm / "servers.sock")
