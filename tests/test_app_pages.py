@@ -245,10 +245,17 @@ def test_room_full_page_says_so_in_both_languages(sop):
 
 def test_the_app_server_removes_its_folder_when_it_stops(tmp_path, monkeypatch):
     """`make app` keeps its warm kernels' socket and the room's turn file in a temporary folder of its own:
-    gone when the server stops, however it stops (here the server fails as it starts)."""
+    gone when the server stops, however it stops (here the server fails as it starts). Its warm kernels
+    come with what a page imports under Voila (PAGE_PRELOAD), not a second for each page."""
+    from refundkit import warm_kernel
     from refundkit.app import serve
 
-    seen = []
+    seen, asked = [], []
+    real = warm_kernel.zygote
+
+    def zygote(folder=None, preload=()):
+        asked.append(preload)
+        return real(folder, preload)
 
     class Failing:
         @classmethod
@@ -258,11 +265,13 @@ def test_the_app_server_removes_its_folder_when_it_stops(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(serve, "make_server_class", lambda: Failing)
+    monkeypatch.setattr(warm_kernel, "zygote", zygote)
     with patch.dict(os.environ, {"REFUNDKIT_WARM_KERNELS": "0"}):  # the server's settings stay in this test
         with pytest.raises(OSError):
             serve.serve(8866, Room(), [])
     assert len(seen) == 1 and seen[0][0].startswith("refundkit-app-")  # it was there while serving
     assert list(tmp_path.iterdir()) == []
+    assert asked == [warm_kernel.PAGE_PRELOAD]
 
 
 def test_trainer_token_is_random_per_start_unless_set(monkeypatch):
