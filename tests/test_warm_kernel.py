@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from jupyter_client import KernelManager
 
-from refundkit import warm_kernel
+from refundkit import processes, warm_kernel
 from refundkit.warm_kernel import ENV, PAGE_PRELOAD, READS_ENV, start_zygote, stop_zygote
 
 REPO = Path(__file__).resolve().parent.parent
@@ -137,7 +137,8 @@ def test_another_pythonpath_runs_its_own_kit(zygote, tmp_path):
     clone = tmp_path / "clone"
     (clone / "refundkit").mkdir(parents=True)
     (clone / "refundkit" / "__init__.py").write_text("WHERE = 'clone'\n")
-    shutil.copy(Path(warm_kernel.__file__), clone / "refundkit")  # the clone's launcher starts its kernel
+    for launcher in (warm_kernel.__file__, processes.__file__):  # the clone's launcher starts its kernel
+        shutil.copy(Path(launcher), clone / "refundkit")
     km, kc = start(tmp_path, {"PYTHONPATH": str(clone)})
     try:
         out, reply = run(kc, "import os, sys, refundkit, yaml\n"

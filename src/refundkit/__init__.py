@@ -4,7 +4,7 @@
 
 Layers, each importing only those below it (tests/test_import_layers.py walks every import):
   bottom  vocab (fact names, amount fields, urgency) · errors · paths · typed_input · money ·
-          clock (deadlines on absolute time; wording passed in) · safeyaml · placeholders
+          clock (deadlines on absolute time; wording passed in) · safeyaml · placeholders · processes
   model   sop (load, validate, the SOP as pydantic models) · cases (one request)
   table   table (the SOP compiled once: rule value sets, money out, cautions, signs, fees, deadline)
   engine  engine.decide (one case) · triage.vectorised.decide_frame (a frame): two readers of one table

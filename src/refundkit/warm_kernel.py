@@ -36,6 +36,8 @@ import socket
 import struct
 import sys
 
+from .processes import alive
+
 ENV = "REFUNDKIT_WARM_KERNELS"
 INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
 # Imported once by the zygote (third-party only; a missing one is skipped). Not pyplot nor the inline
@@ -431,16 +433,6 @@ def fork(run, closing=()) -> int:
             sys.stderr.flush()
         finally:
             os._exit(code)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 def start_zygote(sock: str | os.PathLike, timeout: float = 30, command: tuple[str, ...] = ("refundkit.warm_kernel", "serve"),

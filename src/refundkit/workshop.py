@@ -38,6 +38,7 @@ import pandas as pd
 from .exercises.bank import Bank, Question, default_bank
 from .exercises.check import check
 from .exercises.key import Key, answer_key, answer_words, rule_text
+from .processes import alive
 from .progress import Attempt, ProgressStore
 from .sop import Sop, default_sop
 
@@ -151,23 +152,13 @@ def _answer_value(q: Question, plain: Any) -> Any:
 SAMPLE_PREFIX = "refundkit-demo-"
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # another user's process: running
-        pass
-    return False
-
-
 def _sample_folder() -> str:
     """A new temporary folder for a sample room's database, named after this process. Folders that
     processes now gone left behind (a kernel stopped at once runs no exit handler) are removed first."""
     for old in Path(tempfile.gettempdir()).glob(SAMPLE_PREFIX + "*-*"):
         pid = old.name[len(SAMPLE_PREFIX):].partition("-")[0]
         try:
-            if pid.isdigit() and _gone(int(pid)) and old.stat().st_uid == os.getuid():
+            if pid.isdigit() and not alive(int(pid)) and old.stat().st_uid == os.getuid():
                 shutil.rmtree(old, ignore_errors=True)
         except OSError:  # removed meanwhile by another process
             pass

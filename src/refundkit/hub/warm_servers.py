@@ -25,7 +25,8 @@ import subprocess
 import sys
 import time
 
-from ..warm_kernel import alive, drain, fork, listen, preload, wake_on_signals
+from ..processes import alive
+from ..warm_kernel import drain, fork, listen, preload, wake_on_signals
 from ..warm_kernel import start_zygote as start_kernel_zygote
 
 ENV = "REFUNDKIT_HUB_SERVERS"
