@@ -150,3 +150,21 @@ def test_language_switch_mid_walk(sop, scenarios):
     assert wz.check_button.description == sop.t("check", "en")
     assert dict(wz.choice.options)[sop.action_by_id["cancel_and_refund"].en] == "cancel_and_refund"
     assert "cancel_and_refund" not in str(wz.choice.options[0][0])  # titles, no internal ids
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_case_gives_what_the_amount_and_method_steps_ask(sop, scenarios, lang):
+    """A step asks only what the case shows: every amount paid (the amount step adds them up) and the
+    refund method the customer asked for (the method step), in the case's facts, in either language."""
+    from html import unescape
+
+    from refundkit.money import fmt
+
+    for sc in scenarios:
+        wz = ProcedureWizard(sop, LanguageSwitch(sop, lang), scenario=sc)
+        shown = unescape(wz.header.value)
+        for part in sop.parameters.amount.components:
+            paid = getattr(wz.case.amounts, part.id)
+            if paid:
+                assert f"{part(lang)} {fmt(paid)}" in shown, (sc.id, part.id)
+        assert sop.method_by_id[wz.case.refund_method](lang) in shown, sc.id

@@ -103,6 +103,27 @@ def method_lines(refund: Refund, sop: Sop, lang: str = "zh") -> list[str]:
     return out
 
 
+# -- a case --------------------------------------------------------------------
+
+def case_details(case, sop: Sop, lang: str = "zh", now=None) -> list[tuple[str, str]]:
+    """What a case gives besides its facts, as (label, value) rows for a learner: the amounts paid
+    (the goods always, the others when not zero), the refund method asked for, the shop's balance,
+    the reason, when it was asked for and the training's "now". Every label from the SOP."""
+    t = lambda k: sop.t(k, lang)  # noqa: E731
+    comps = {c.id: c for c in sop.parameters.amount.components}
+    amounts = ", ".join(f"{comps[c](lang)} {fmt(getattr(case.amounts, c))}" for c in comps
+                        if getattr(case.amounts, c) or c == "goods")
+    rows = [(t("goods_amounts"), amounts),
+            (t("refund_method"), sop.method_by_id[case.refund_method](lang)),
+            (t("merchant_balance"), t("unknown") if case.merchant_balance is None else fmt(case.merchant_balance))]
+    if case.reason:
+        rows.append((t("reason"), sop.reason_by_id[case.reason](lang)))
+    rows.append((t("requested_at"), f"{case.requested_at:{TIME}}"))
+    if now is not None:
+        rows.append((t("training_now"), f"{now:{TIME}}"))
+    return rows
+
+
 # -- the deadline --------------------------------------------------------------
 
 def time_left(left: timedelta, sop: Sop, lang: str = "zh") -> str:

@@ -39,10 +39,10 @@ from typing import Any
 import ipywidgets as W
 
 from ..cases import CASE_FACTS, parse_case
-from ..money import fmt
 from ..names import NameProblem
 from ..progress import ProgressStore
 from ..sop import Sop, default_sop
+from ..words import case_details
 from ..widgets.base import LanguageSwitch, SopWidget, language_switch, msg
 from ..widgets.shared import make
 from .bank import Bank, Question, default_bank
@@ -66,16 +66,7 @@ def facts_html(question: Question, sop: Sop, lang: str) -> str:
         value = getattr(case, name)
         fact = sop.facts[name]
         rows.append((fact(lang), t("unknown") if value is None else fact.label(value, lang)))
-    comps = {c.id: c for c in sop.parameters.amount.components}
-    amounts = ", ".join(f"{comps[c](lang)} {fmt(getattr(case.amounts, c))}" for c in comps
-                        if getattr(case.amounts, c) or c == "goods")
-    rows.append((t("goods_amounts"), amounts))
-    rows.append((t("refund_method"), sop.method_by_id[case.refund_method](lang)))
-    rows.append((t("merchant_balance"), t("unknown") if case.merchant_balance is None else fmt(case.merchant_balance)))
-    if case.reason:
-        rows.append((t("reason"), sop.reason_by_id[case.reason](lang)))
-    rows.append((t("requested_at"), f"{case.requested_at:%Y-%m-%d %H:%M}"))
-    rows.append((t("training_now"), f"{question.now:%Y-%m-%d %H:%M}"))
+    rows += case_details(case, sop, lang, question.now)
     body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{escape(k)}</th><td>{escape(v)}</td></tr>"
                    for k, v in rows)
     return f"<details class='rk-facts' open><summary>{escape(t('case_facts'))}</summary><table>{body}</table></details>"

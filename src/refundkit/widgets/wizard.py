@@ -32,7 +32,7 @@ import ipywidgets as W
 from ..engine import decide
 from ..money import fmt
 from ..citations import cite
-from ..words import conditions, refund_parts
+from ..words import case_details, conditions, refund_parts
 from .base import SopWidget, cite_html, esc, input_message, msg, seed_ids
 from .calculator import money_problem
 from .checklist import CautionChecklist
@@ -184,6 +184,8 @@ class ProcedureWizard(SopWidget):
         facts = "".join(
             f"<li>{esc(sop.facts[k](lang))}: {esc(sop.facts[k].label(v, lang))}</li>"
             for k, v in self.decision.facts.items() if v is not None and k in sop.facts)
+        # what the amount and method steps ask about: the amounts paid, the method asked for, ...
+        facts += "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in case_details(self.case, sop, lang, self.now))
         return head + f'<details class="rk-facts"><summary>{esc(self.t("story"))}</summary><ul>{facts}</ul></details>'
 
     # -- answering -----------------------------------------------------------
