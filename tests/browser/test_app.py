@@ -54,6 +54,9 @@ def test_start_page_links_and_language_switch(learner, sop):
     print(f"voila serving after {learner.server.start_s:.1f} s")
     title = page.locator(".rk-app-title")
     expect(title).to_have_text(sop.t("app_title", "zh"))
+    # The browser is told the page's language (Chinese drawn with the glyphs used in China) and titles the tab
+    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    expect(page).to_have_title(sop.t("app_title", "zh"))
     links = page.locator(".rk-app-links .rk-app-go")
     for name in ("app_wizard", "app_calculators", "app_explorer"):
         expect(links.filter(has_text=sop.t(name, "zh"))).to_have_count(1)
@@ -65,6 +68,8 @@ def test_start_page_links_and_language_switch(learner, sop):
 
     page.locator(".rk-lang").get_by_text(sop.ui["lang_name"]("en"), exact=True).click()
     expect(title).to_have_text(sop.t("app_title", "en"))
+    expect(page).to_have_title(sop.t("app_title", "en"))
+    page.wait_for_function("document.documentElement.lang === 'en'")
     expect(page.get_by_text(sop.t("greeting", "en"))).to_be_visible()
     expect(page.get_by_text(sop.t("greeting", "zh"))).to_have_count(0)
     links.filter(has_text=sop.t("app_wizard", "en")).click()  # the same page, another part, no new kernel

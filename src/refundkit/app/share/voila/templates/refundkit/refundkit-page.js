@@ -39,6 +39,15 @@
       }, 800);
     });
   }
+  function mark() {  // for the browser: the page's language (Chinese drawn with the glyphs used in China,
+    // not Japanese ones) and its tab's title, as the app's bar shows it
+    var want = lang === "en" ? "en" : "zh-CN";
+    if (document.documentElement.lang !== want) document.documentElement.lang = want;
+    var bar = document.querySelector(".rk-app-title");
+    var title = bar && bar.textContent.trim();
+    if (title && document.title !== title) document.title = title;
+  }
+  mark();
   function address() {  // rk-at-<part>, rk-at-id-<exercise>, rk-lang-<lang> on the app say where it is
     var app = document.querySelector(".rk-app");
     if (!app) return;
@@ -60,6 +69,7 @@
       else if (ch.type === "attributes" && ch.target.classList && ch.target.classList.contains("rk-app")) address();
     });
     nameBox();
+    mark();
   }).observe(document.documentElement, { childList: true, subtree: true, characterData: true,
                                          attributes: true, attributeFilter: ["class"] });
 })();
