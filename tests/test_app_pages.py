@@ -146,6 +146,32 @@ def test_a_returning_learner_sees_their_answers_and_done_count(sop, db):
     assert choice_label(q1, wrong, sop, "zh")  # the wrong answer is shown as the learner left it
 
 
+def test_another_name_on_the_same_page_shows_that_learners_record_not_the_last_ones(sop, db):
+    """A shared computer: the next trainee types their name over the last one's. The exercise then shows
+    the new name's record (nothing answered yet), not the last trainee's answers and feedback; the last
+    name back shows its answers again. Answers chosen before a name is first given are kept."""
+    from refundkit.exercises import default_bank
+
+    ex = pages.exercise_list()[0]
+    q = next(q for q in default_bank().questions_of(ex.id) if q.form == "choice")
+    app = pages.App(sop)
+    app.follow({"part": "exercise", "id": ex.id})
+    w = app.exercises[ex.id].widgets[q.id]
+    w.set_answer(_right(q, sop))  # chosen before the name is typed
+    app.name.value = "李雷"
+    assert w.answer == _right(q, sop)
+    w.check()
+    assert "rk-right" in w.feedback._dom_classes
+
+    app.name.value = "韩梅梅"
+    assert w.answer is None and w.feedback.value == "" and "rk-right" not in w.feedback._dom_classes
+    assert f"{sop.t('answered', 'zh')}: 0/" in app.exercises[ex.id].score_html.value
+    app.name.value = ""
+    assert w.answer is None
+    app.name.value = "李雷"
+    assert w.answer == _right(q, sop) and "rk-right" in w.feedback._dom_classes
+
+
 def test_a_login_name_is_used_as_it_is(sop, db, monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_USER", "zhang.wei")
     app = pages.App(sop)

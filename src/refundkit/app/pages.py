@@ -330,11 +330,13 @@ class App(W.VBox):
             return
         if name == self.learner:
             return
-        self.learner = name
+        previous, self.learner = self.learner, name
         for ex in self.exercises.values():
             ex.name.value = name
-            if name:
-                ex.resume()
+            # Another name on a shared computer: the page shows that learner's record, not what the
+            # previous one did; a name given for the first time keeps what was done before it.
+            if name or previous:
+                ex.resume(clear=bool(previous))
         self._draw_done()
 
     def done(self) -> dict[str, tuple[int, int]]:

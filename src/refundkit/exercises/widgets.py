@@ -145,6 +145,20 @@ class QuestionWidget(SopWidget):
         self.check_button.click()
         return self.last
 
+    def clear(self) -> None:
+        """Back to unanswered, with no feedback: the control as a new learner finds it."""
+        form = self.q.form
+        if form == "order":
+            self._order = list(self.q.choices)
+            self._draw_order()
+        elif form == "multi":
+            for b in self.boxes.values():
+                b.value = False
+        else:
+            self.control.value = "" if form == "number" else None
+        self.last, self._last_raw, self._warn = None, None, None
+        self._draw_feedback()
+
     def restore(self, answer: Any) -> None:
         """Show an answer given earlier (from the record) with its feedback; nothing is recorded."""
         try:
@@ -312,9 +326,14 @@ class Exercise:
         for p in self.info.key_points:
             print(f"  • {p.zh}\n    {p.en}")
 
-    def resume(self) -> None:
-        """The learner's earlier answers, feedback and score, taken up from the record."""
-        for qid, answer in self.session.resume().items():
+    def resume(self, clear: bool = False) -> None:
+        """The learner's earlier answers, feedback and score, taken up from the record. `clear`: another
+        learner's work was on show (the name changed): every question starts unanswered first."""
+        answers = self.session.resume()
+        if clear:
+            for w in self.widgets.values():
+                w.clear()
+        for qid, answer in answers.items():
             self.question(qid).restore(answer)
         self._draw_score()
 
