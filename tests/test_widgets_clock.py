@@ -30,8 +30,14 @@ def test_moving_now_moves_time_left_and_band(sop):
     clock.now.value = f"{due - timedelta(hours=sop.parameters.due_soon_hours - 1):%Y-%m-%d %H:%M}"
     assert clock.deadline.urgency == "due_soon"
     assert sop.parameters.handling_window.late.zh in clock.result.value
-    clock.now.value = f"{due + timedelta(minutes=1):%Y-%m-%d %H:%M}"
+    clock.now.value = f"{due + timedelta(days=1, minutes=30):%Y-%m-%d %H:%M}"
     assert clock.deadline.urgency == "overdue" and clock.bar.value == 1.0
+    # overdue by how much, in words: not a time left below zero
+    for lang in ("zh", "en"):
+        clock.lang_switch.value = lang
+        by = fmt_span(timedelta(days=1, minutes=30), sop.t("duration", lang))
+        assert f'{sop.t("overdue", lang)}</span>: <span class="rk-left">{by}</span>' in clock.result.value
+        assert "-" not in by and sop.t("time_left", lang) not in clock.result.value
 
 
 def test_bad_time_is_a_message_not_an_exception(sop):

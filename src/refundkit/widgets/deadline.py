@@ -13,7 +13,7 @@ The computation is `refundkit.clock.deadline` with the SOP's window and warning 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import ipywidgets as W
 
@@ -91,7 +91,9 @@ class DeadlineClock(SopWidget):
         lines = [
             f'<b>{esc(self.t("deadline"))}</b>: <span class="rk-due">{_show(dl.due)}</span> '
             f'({p.handling_window.days} {esc(self.t("days"))}) {self.cite(*seed_ids(p.handling_window))}',
-            f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(time_left(dl.left, self.sop, lang))}</span> {band}',
+            # Overdue reads "overdue: 1 d 0 h 0 min", not "time left: -1 d 0 h 0 min overdue"
+            (f'{band}: <span class="rk-left">{esc(time_left(-dl.left, self.sop, lang))}</span>' if dl.left < timedelta(0) else
+             f'<b>{esc(self.t("time_left"))}</b>: <span class="rk-left">{esc(time_left(dl.left, self.sop, lang))}</span> {band}'),
             f'<b>{esc(self.t("at_deadline"))}</b>: {esc(p.handling_window.at_deadline(lang))}',
         ]
         if dl.urgency != "on_time":
