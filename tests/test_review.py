@@ -17,6 +17,7 @@ from refundkit.sop import DEFAULT_SOP_PATH, parse_sop
 CHANGELOG = DEFAULT_SOP_PATH.parent / "CHANGELOG.md"
 # The shipped version and the ones a test bumps to, so the tests hold across real SOP releases.
 V0 = re.search(r'^version: "([^"]+)"', DEFAULT_SOP_PATH.read_text(encoding="utf-8"), re.M).group(1)
+D0 = re.search(r'^effective_date: "([^"]+)"', DEFAULT_SOP_PATH.read_text(encoding="utf-8"), re.M).group(1)
 _MAJOR, _MINOR, _ = map(int, V0.split("."))
 V1 = f"{_MAJOR}.{_MINOR + 1}.0"
 LOWER = f"{_MAJOR}.{_MINOR}.9"  # above V0 in patch, below V1
@@ -78,7 +79,7 @@ def test_diff_in_both_languages(sop_text, write, capsys):
     rc, out, _ = run(capsys, "sop", "diff", str(DEFAULT_SOP_PATH), str(new), "--lang", "en")
     assert rc == 0
     assert "removed: C6 Keep account details and payment password safe" in out
-    assert "removed: S14 14. Caution 6" in out and f"{V0} (2026-11-27) → {V1}" in out
+    assert "removed: S14 14. Caution 6" in out and f"{V0} ({D0}) → {V1}" in out
     rc, out, _ = run(capsys, "sop", "diff", str(DEFAULT_SOP_PATH), str(new), "--format", "md")
     assert "## 注意事项" in out and "- **删除** C6 保护账户信息和支付密码" in out
 
@@ -117,7 +118,7 @@ def test_diff_against_git_revisions(repo, sop_text, capsys, monkeypatch):
                  ["HEAD~1:sop/refund_sop.yaml", "sop/refund_sop.yaml"]):
         rc, out, err = run(capsys, "sop", "diff", *args, "--lang", "en")
         assert rc == 0, err
-        assert "days: 7" in out and "→ 2" in out and f"{V0} (2026-11-27) → {V1}" in out
+        assert "days: 7" in out and "→ 2" in out and f"{V0} ({D0}) → {V1}" in out
     rc, out, _ = run(capsys, "sop", "diff", "HEAD", "sop/refund_sop.yaml", "--lang", "en")
     assert out.strip().endswith("No changes.")
 

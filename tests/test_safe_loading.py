@@ -87,7 +87,7 @@ HOSTILE_CASES = {
     "not a number": (GOOD_CASE.replace("99.00", ".nan"), ("amounts.goods: goods: ", "got nan")),
     "1e30": (GOOD_CASE.replace("99.00", "1.0e+30"), ("amounts.goods: goods: ", "got 1e+30")),
     "20 digits": (GOOD_CASE.replace("99.00", '"99999999999999999999"'),
-                  "amounts.goods: above the SOP's limit for one refund, ¥1,000,000.00 (parameter amount_limit)"),
+                  "amounts.goods: above the SOP's limit for one refund, ¥1,000,000.00: most likely"),
     "above the SOP maximum": (GOOD_CASE.replace("shipping: 6.00", "shipping: 1000000.01"),
                               "amounts.shipping: above the SOP's limit for one refund"),
     "request after now": (GOOD_CASE.replace("2026-11-18T10", "2026-11-21T10"),

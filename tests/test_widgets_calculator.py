@@ -55,6 +55,21 @@ def test_invalid_input_is_a_message_next_to_the_field(calc, sop, field, value, k
     assert not any(calc.errors[k].value for k in others)
 
 
+def test_an_amount_above_the_limit_is_the_sops_sentence_on_its_own(calc, sop):
+    """Extra digits get the SOP's own reason, as a sentence (capitalised) that names no parameter key."""
+    from html import unescape
+
+    calc.set_amounts(goods="100", shipping="10")
+    calc.fields["goods"].value = "99999999999"
+    for lang in ("zh", "en"):
+        calc.lang_switch.value = lang
+        shown = unescape(_text(calc.errors["goods"])).strip()
+        said = sop.parameters.amount_limit.refused(lang)
+        assert shown == said[:1].upper() + said[1:], shown
+        assert shown[:1] == shown[:1].upper() and "amount_limit" not in shown
+    assert calc.refund is None
+
+
 def test_coupon_plus_discount_above_price_flags_the_discount(calc, sop):
     calc.set_amounts(goods="100", coupon="60", discount="50")
     assert sop.t("err_deductions_above_price", "zh") in calc.errors["discount"].value

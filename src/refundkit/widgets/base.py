@@ -128,7 +128,8 @@ def input_message(sop: Sop, key: str, lang: str) -> str:
     amount limit, the SOP's own sentence with the limit in it."""
     limit = getattr(sop.parameters, "amount_limit", None)
     if key == "err_too_large" and limit is not None:
-        return limit.refused(lang)
+        text = limit.refused(lang)  # written to follow a field's name ("amounts.goods: above ..."); here on its own
+        return text[:1].upper() + text[1:]
     return sop.t(key, lang)
 
 
