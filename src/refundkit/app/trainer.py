@@ -23,6 +23,7 @@ from html import escape
 from typing import Any
 
 from ..sop import LANGS, Sop, default_sop
+from .lang import LANG_COOKIE
 
 COOKIE = "refundkit-trainer"
 REFRESH_S = 5
@@ -279,7 +280,8 @@ def handlers(server_url: str, token: str) -> list:
             sop = default_sop()
             words = {lang: {k: sop.t(k, lang) for k in ("app_loading", "app_loading_widget")} for lang in LANGS}
             self.set_header("Content-Type", "application/javascript; charset=utf-8")
-            self.finish(f"window.rkWords = {json.dumps(words, ensure_ascii=False)};")
+            self.finish(f"window.rkWords = {json.dumps(words, ensure_ascii=False)};\n"
+                        f"window.rkLangCookie = {json.dumps(LANG_COOKIE)};")
 
     return [(f"{server_url}trainer", TrainerPage), (f"{server_url}trainer/room", TrainerRoom),
             (f"{server_url}refundkit/words.js", Words)]

@@ -59,6 +59,10 @@
     });
     if (q.get("part") === "start") q.delete("part");
     lang = q.get("lang") === "en" ? "en" : "zh";
+    if (window.rkLangCookie) {  // kept for the next page opened without a language (a second tab)
+      var base = window.location.pathname.split("voila/render/")[0];
+      document.cookie = window.rkLangCookie + "=" + lang + "; path=" + base + "; max-age=31536000; samesite=lax";
+    }
     var next = window.location.pathname + "?" + q.toString();
     if (next !== window.location.pathname + window.location.search) window.history.replaceState(null, "", next);
   }
