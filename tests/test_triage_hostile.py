@@ -55,6 +55,7 @@ ROWS = [
     (16, row("7300000000000012356", 售后状态="待平台确认", 用户售后说明=NOTE, 商品名称="=1+1"), "售后状态: unknown state"),
     (17, row("7300000000000012345", 用户售后说明=NOTE), "duplicate"),  # the same ticket as row 2, later: kept
     (18, row("7300000000032580000"), "open"),  # a real id that ends in zeros, stored as text: an id like any other
+    (19, row("7300000000000012359", **{"退商品金额（元）": "59,9"}), "退商品金额（元）: not an amount in yuan"),  # 599 or 59.9?
 ]
 
 

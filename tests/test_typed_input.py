@@ -15,7 +15,7 @@ DAY = date(2026, 11, 20)
 
 @pytest.mark.parametrize("typed,want", [
     ("２１５．１０", "215.10"), ("¥1,299.00", "1299.00"), ("￥８８", "88.00"), ("88元", "88.00"),
-    ("1，000", "1000.00"), ("215。10", "215.10"), (" 12.5 ", "12.50"), ("0", "0.00"),
+    ("1，000", "1000.00"), ("215。10", "215.10"), (" 12.5 ", "12.50"), ("0", "0.00"), ("1,234,567.8", "1234567.80"),
 ])
 def test_amounts_as_typed(typed, want):
     assert amount(typed) == Decimal(want)
@@ -24,6 +24,7 @@ def test_amounts_as_typed(typed, want):
 @pytest.mark.parametrize("typed,key", [
     ("1e9", "err_not_number"), ("1E3", "err_not_number"), ("inf", "err_not_number"), ("NaN", "err_not_number"),
     ("1_000", "err_not_number"), ("12,50元x", "err_not_number"), ("-5", "err_negative"), ("－５", "err_negative"),
+    ("1,5", "err_not_number"), ("12,50", "err_not_number"), ("1,0000", "err_not_number"), (",100", "err_not_number"),
     ("1.005", "err_fen"), ("9" * 40, "err_too_large"),
 ])
 def test_amounts_refused_with_the_reason(typed, key):

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 FEN = Decimal("0.01")
 CURRENCY = ("¥", "￥", "元", "RMB", "rmb", "CNY", "cny")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # commas between thousands only: 1,299.00
 DATE_TIME = re.compile(
     r"(?:(?:(?P<y>\d{4})-)?(?P<mo>\d{1,2})-(?P<d>\d{1,2})(?:\s+|\s*T\s*|(?=\d{1,2}:)))?"
     r"(?P<h>\d{1,2}):(?P<mi>\d{2})?(?::(?P<s>\d{2})(?:\.\d+)?)?"
@@ -40,8 +41,20 @@ def plain(text: object) -> str:
     return unicodedata.normalize("NFKC", "" if text is None else str(text)).strip()
 
 
+def without_thousands(raw: str, text: object = None) -> str:
+    """`raw` without its thousands commas ('1,299.50' -> '1299.50'). A comma anywhere else ('1,5', which
+    one person reads as 15 and another as 1.5) is refused."""
+    if "," not in raw:
+        return raw
+    if not GROUPED.fullmatch(raw):
+        raise InputError("err_not_number", "expected an amount in yuan such as 1,299.50 (commas only between "
+                                           f"thousands), got {raw if text is None else text!r}")
+    return raw.replace(",", "")
+
+
 def number_text(text: object) -> str:
-    """The digits of a typed number ('-12.50'): currency signs, 元 and thousands commas dropped.
+    """The digits of a typed number ('-12.50'): currency signs, 元 and thousands commas dropped (a
+    comma elsewhere, '1,5', is refused: it would read as 15 to one person and 1.5 to another).
 
     Refuses what is not plainly written digits (1e9, inf, nan, 1_000), so an amount is never
     read as something the person did not see on the screen.
@@ -49,7 +62,7 @@ def number_text(text: object) -> str:
     raw = plain(text).replace("。", ".")
     for sign in CURRENCY:
         raw = raw.replace(sign, "")
-    raw = raw.replace(",", "").strip()
+    raw = without_thousands(raw.strip(), text)
     if not NUMBER.fullmatch(raw):
         raise InputError("err_not_number", f"expected an amount in yuan such as 12.50, got {text!r}")
     return raw

@@ -20,6 +20,7 @@ import pandas as pd
 from ..safeyaml import YamlError, load_file as load_yaml_file
 from ..cases import CASE_FACTS
 from ..sop import REPO_ROOT, Sop
+from ..typed_input import InputError, without_thousands
 
 DEFAULT_MAPPING_PATH = REPO_ROOT / "sop" / "export_mapping.yaml"
 
@@ -231,10 +232,12 @@ def fact_codes_from(values: list, domain: list, codes: np.ndarray) -> np.ndarray
 
 
 def _yuan_text_to_float(t: str) -> float:
-    t = t.replace(",", "").replace("¥", "").replace("￥", "")
+    """A text cell in yuan; NaN (a rejected row) if it is none. Commas as everywhere in the kit
+    (typed_input.without_thousands: between thousands only). Unlike a typed amount, an export's 1.5E+30
+    is read as the number it is (Excel writes large numbers so): the SOP's limit then refuses it."""
     try:
-        return float(t)
-    except ValueError:
+        return float(without_thousands(t.replace("¥", "").replace("￥", "").strip()))
+    except (InputError, ValueError):
         return float("nan")
 
 
