@@ -61,6 +61,51 @@ def test_moving_between_parts_swaps_widgets_and_keeps_what_was_done(sop, scenari
     assert picker.options[0][0] == scenarios[0].title("en")  # scenarios by their titles, not ids
 
 
+def _address(app) -> dict[str, str]:
+    """What the page's script writes into the address from the page's classes (refundkit-page.js)."""
+    out = {"part": app.part}
+    for c in app._dom_classes:
+        if c.startswith("rk-state-"):
+            key, _, value = c.removeprefix("rk-state-").partition("-")
+            out[key] = value
+    return out
+
+
+def test_a_reload_takes_up_the_wizard_walk_where_it_was(sop, db):
+    """The wizard's walk (wrong and right answers, ticks, steps) goes into the address; a reloaded page (a new
+    kernel, the same address) replays it: the same scenario, step, results and feedback. An address that was
+    cut short or made up walks as far as it fits, and never fails the page."""
+    app = pages.App(sop)
+    app.follow({"part": "wizard"})
+    app._pick_scenario("SC02")
+    wz = app._wizard_shown()
+    assert "walk" not in _address(app)  # nothing done yet: nothing to keep
+    wz.answer(next(v for _, v in wz.options_for(wz.kind) if v != wz.expected()))  # wrong first
+    wz.answer(wz.expected())
+    wz.next_button.click()
+    while wz.kind != "cautions":
+        if wz.kind:
+            wz.answer(wz.expected())
+        wz.next_button.click()
+    wz.checklist.tick(wz.checklist.applicable[0])
+    where = _address(app)
+    assert where["scenario"] == "SC02" and where["walk"]
+
+    again = pages.App(sop)
+    again.follow(where)
+    back = again._wizard_shown()
+    assert (back.scenario.id, back.index, back.results, back.walk) == ("SC02", wz.index, wz.results, wz.walk)
+    assert back.checklist.boxes[wz.checklist.applicable[0]].value and back.step_html.value == wz.step_html.value
+    assert _address(again) == where  # and the reloaded page keeps the address it was given
+
+    cut = pages.read_walk(where["walk"])[:2] + [["check", "no_such_answer"], ["next"]]
+    for walk in (pages.walk_text(cut), "not-base64!", pages.walk_text({"check": 1}), "A" * (pages.WALK_MAX + 4)):
+        other = pages.App(sop)
+        other.follow({"part": "wizard", "scenario": "SC02", "walk": walk})
+        w = other._wizard_shown()
+        assert w.scenario.id == "SC02" and w.walk == (cut[:2] if walk == pages.walk_text(cut) else [])
+
+
 def test_the_address_opens_a_part_in_its_language(sop, scenarios, db):
     app = pages.App(sop)
     app.follow({"part": "wizard", "scenario": scenarios[3].id, "lang": "en"})

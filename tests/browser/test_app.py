@@ -215,3 +215,15 @@ def test_wizard_walk_keeps_its_step_across_a_language_switch(learner, sop):
     expect(score).to_contain_text(f"{sop.t('right_count', 'zh')}: {right}")  # the summary follows the switch
     expect(wz.locator(".rk-summary")).to_contain_text(sop.action_by_id[twin.decision.action]("zh"))
     learner.no_cell_error()
+    # The page opened again at its address (a new kernel, as a reload; by way of a blank page, so that the old
+    # kernel's shutdown call is not cut) takes the walk up: the same scenario's summary, the same score
+    page.wait_for_function("new URLSearchParams(location.search).has('walk')")
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    page.locator(".rk-app.rk-at-wizard").wait_for()
+    expect(wz.locator(".rk-wizard-case")).to_contain_text(sc.title("zh"))
+    expect(score).to_contain_text(f"{sop.t('right_count', 'zh')}: {right}")
+    expect(wz.locator(".rk-summary .rk-result-wrong")).to_have_count(1)
+    learner.quiet()
+    learner.no_cell_error()

@@ -23,7 +23,8 @@ With a name, each exercise takes up the learner's earlier checks from the
 record: answers, feedback and score, and the start part shows done/total.
 
 CSS hooks for the page's script and the browser tests: `rk-app` on the page,
-`rk-at-<part>`, `rk-at-id-<exercise>` and `rk-lang-<lang>` say where it is;
+`rk-at-<part>`, `rk-at-id-<exercise>` and `rk-lang-<lang>` say where it is, `rk-state-<key>-<value>`
+what the address keeps besides (the wizard's scenario and walk, so a reload keeps the walk);
 `rk-app-go` buttons with `rk-go-<part>` (and `rk-go-<exercise id>`) move.
 Texts come from the SOP, answers from the engine through the lesson and
 exercise widgets; nothing is decided here.
@@ -53,6 +54,32 @@ def query(text: str | None = None) -> dict[str, str]:
     """The page address's parameters; Voila hands them to the kernel as QUERY_STRING."""
     text = os.environ.get("QUERY_STRING", "") if text is None else text
     return {k: v[-1] for k, v in parse_qs(text).items()}
+
+
+WALK_MAX = 4096  # characters of a walk in an address: some hundred steps, more than any walk takes
+
+
+def walk_text(walk: list) -> str:
+    """A wizard's walk as address-safe text (base64url of its JSON): it goes into a CSS class and the URL."""
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(walk, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def read_walk(text: str) -> list:
+    """The walk an address carries; [] if it carries none that reads (anyone can type an address)."""
+    import base64
+    import binascii
+    import json
+
+    if not text or len(text) > WALK_MAX:
+        return []
+    try:
+        walk = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (binascii.Error, ValueError):  # not base64, not UTF-8, not JSON
+        return []
+    return walk if isinstance(walk, list) else []
 
 
 def page_lang(params: dict[str, str]) -> str:
@@ -274,9 +301,9 @@ class App(W.VBox):
     def follow(self, params: dict[str, str], part: str | None = None) -> None:
         """Open the part an address names (`part`, `id`, `scenario`) in its language (`lang`)."""
         self.lang.value = page_lang(params)
-        self.show(params.get("part", part or "start"), **{k: v for k, v in params.items() if k in ("id", "scenario")})
+        self.show(params.get("part", part or "start"), **{k: v for k, v in params.items() if k in ("id", "scenario", "walk")})
 
-    def show(self, part: str, id: str = "", scenario: str = "") -> None:
+    def show(self, part: str, id: str = "", scenario: str = "", walk: str = "") -> None:
         """Show a part, building it the first time; an unknown part shows the start part.
 
         Built parts stay in the page, hidden (`display: none`), so showing one again is a
@@ -286,6 +313,8 @@ class App(W.VBox):
         key = self._add(part, id)
         if part == "wizard" and scenario:
             self._pick_scenario(scenario)
+            if walk:  # a reloaded page: the learner's walk through this scenario, from the address
+                self._wizard_shown().replay(read_walk(walk))
         for cls in [c for c in self._dom_classes if c.startswith("rk-at-")]:
             self.remove_class(cls)
         self.part, self.part_id = part, id if part == "exercise" else ""
@@ -418,7 +447,10 @@ class App(W.VBox):
             # value to the first scenario and back: that must keep the learner's step and choices.
             shown = holder.children[0].scenario.id if holder.children else None
             if not relabelling and picker.value in bank and picker.value != shown:
-                holder.children = [ProcedureWizard(self.sop, self.lang, scenario=bank[picker.value])]
+                wizard = ProcedureWizard(self.sop, self.lang, scenario=bank[picker.value])
+                holder.children = [wizard]
+                wizard.on_walk = lambda walk, sc=picker.value: self._mark_walk(sc, walk)
+                self._mark_walk(picker.value, [])
 
         def draw() -> None:
             nonlocal relabelling
@@ -434,11 +466,23 @@ class App(W.VBox):
         self.on_lang(draw)
         show()
         picker.observe(show, "value")
-        self._scenarios = (picker, bank)
+        self._scenarios = (picker, bank, holder)
         return make(W.VBox, [picker, holder], layout=W.Layout())
 
+    def _wizard_shown(self):
+        return self._scenarios[2].children[0]
+
+    def _mark_walk(self, scenario: str, walk: list) -> None:
+        """The wizard's scenario and walk as CSS classes on the page (`rk-state-scenario-…`, `rk-state-walk-…`):
+        the page's script writes them into the address, so a reload takes the walk up where it was."""
+        for cls in [c for c in self._dom_classes if c.startswith("rk-state-")]:
+            self.remove_class(cls)
+        if walk:  # a scenario only looked at is no work to keep (and a part built ahead changes no address)
+            self.add_class(f"rk-state-scenario-{scenario}")
+            self.add_class(f"rk-state-walk-{walk_text(walk)}")
+
     def _pick_scenario(self, scenario: str) -> None:
-        picker, bank = self._scenarios
+        picker, bank, _holder = self._scenarios
         if scenario in bank:
             picker.value = scenario
 

@@ -58,6 +58,12 @@ class ProcedureWizard(SopWidget):
         self.index = 0
         self.results: list[dict] = []
         self._answered: set[str] = set()
+        # What the learner did, in order (["check", value], ["tick", caution, "1"|"0"], ["refund"], ["hold"],
+        # ["next"]): `replay` on a new wizard brings it to the same place (a reloaded page); `on_walk`
+        # hears of every step of it.
+        self.walk: list[list[str]] = []
+        self.on_walk = None
+        self._replaying = False
         self._feedback = None  # (kind, lang -> html) so a language switch redraws it
         self.header = make(W.HTML, classes=("rk-wizard-case",))
         self.step_html = make(W.HTML, classes=("rk-step",))
@@ -66,8 +72,9 @@ class ProcedureWizard(SopWidget):
                            classes=("rk-wizard-choice",))
         self.amount = make(W.Text, placeholder="0.00", layout=W.Layout(), classes=("rk-wizard-amount",))
         self.checklist = CautionChecklist(self.sop, self.lang_switch, decision=self.decision)
-        for box in self.checklist.boxes.values():
+        for cid, box in self.checklist.boxes.items():
             box.observe(lambda _ch: self._ticked(), "value")
+            box.observe(lambda ch, cid=cid: self._log("tick", cid, "1" if ch["new"] else "0"), "value")
         self.check_button = self._button("rk-check", self._check)
         self.next_button = self._button("rk-next", self._next)
         self.refund_button = self._button("rk-refund", lambda _b: self._cautions_answer("refund"), "success")
@@ -203,6 +210,42 @@ class ProcedureWizard(SopWidget):
         else:
             raise ValueError(f"step {self.step_id} asks for no choice; click next")
 
+    def _log(self, *action: str) -> None:
+        self.walk.append(list(action))
+        if self.on_walk is not None and not self._replaying:
+            self.on_walk(self.walk)
+
+    def replay(self, walk: list) -> None:
+        """Do again what a learner did (a `walk` of another wizard on the same case), as far as it
+        still fits this wizard (a walk from an address may be cut short or made up): then stop."""
+        self._replaying = True
+        try:
+            for action in walk:
+                if not isinstance(action, list) or not action or not all(isinstance(a, str) for a in action):
+                    break
+                done = len(self.walk)
+                what, args = action[0], action[1:]
+                if what == "check" and len(args) == 1 and self.kind in ("branch", "reason", "method", "amount"):
+                    if self.kind == "amount":
+                        self.amount.value = args[0]
+                    elif args[0] in dict(self.choice.options).values():
+                        self.choice.value = args[0]
+                    else:
+                        break
+                    self._check()
+                elif what == "tick" and len(args) == 2 and self.kind == "cautions" and args[0] in self.checklist.boxes:
+                    self.checklist.boxes[args[0]].value = args[1] == "1"
+                elif what in ("refund", "hold") and not args and self.kind == "cautions":
+                    self._cautions_answer(what)
+                elif what == "next" and not args and not self.finished:
+                    self._next()
+                if len(self.walk) == done:  # it did not fit: the rest would not either
+                    break
+        finally:
+            self._replaying = False
+        if self.on_walk is not None:
+            self.on_walk(self.walk)
+
     def _record(self, answer, right: bool) -> None:
         if self.step_id not in {r["step"] for r in self.results}:
             self.results.append({"step": self.step_id, "kind": self.kind, "expected": self.expected(),
@@ -228,6 +271,7 @@ class ProcedureWizard(SopWidget):
         self._record(value, right)
         self._feedback = self._verdict(kind, value, right)
         self.render()
+        self._log("check", str(value))
 
     def _verdict(self, kind, value, right):
         sop, d, expected = self.sop, self.decision, self.expected()
@@ -279,6 +323,7 @@ class ProcedureWizard(SopWidget):
             self.index = len(self.stages)  # the refund is held: the procedure stops here
             self._feedback = None
         self.render()
+        self._log(value)
 
     def _next(self, _b=None) -> None:
         if self.kind and self.step_id not in self._answered:
@@ -288,6 +333,7 @@ class ProcedureWizard(SopWidget):
         self.amount.value = ""
         self.choice.value = None
         self.render()
+        self._log("next")
 
     def summary_html(self) -> str:
         lang, sop, d = self.lang, self.sop, self.decision

@@ -53,7 +53,11 @@
     if (!app) return;
     var q = new URLSearchParams();
     app.classList.forEach(function (c) {
-      if (c.indexOf("rk-at-id-") === 0) q.set("id", c.slice(9));
+      if (c.indexOf("rk-state-") === 0) {  // rk-state-<key>-<value>: what a reload takes up (the wizard's walk)
+        var kv = c.slice(9), cut = kv.indexOf("-");
+        if (cut > 0) q.set(kv.slice(0, cut), kv.slice(cut + 1));
+      }
+      else if (c.indexOf("rk-at-id-") === 0) q.set("id", c.slice(9));
       else if (c.indexOf("rk-at-") === 0) q.set("part", c.slice(6));
       else if (c.indexOf("rk-lang-") === 0) q.set("lang", c.slice(8));
     });
