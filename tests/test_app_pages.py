@@ -99,11 +99,51 @@ def test_a_reload_takes_up_the_wizard_walk_where_it_was(sop, db):
     assert _address(again) == where  # and the reloaded page keeps the address it was given
 
     cut = pages.read_walk(where["walk"])[:2] + [["check", "no_such_answer"], ["next"]]
-    for walk in (pages.walk_text(cut), "not-base64!", pages.walk_text({"check": 1}), "A" * (pages.WALK_MAX + 4)):
+    for walk in (pages.state_text(cut), "not-base64!", pages.state_text({"check": 1}), "A" * (pages.STATE_MAX + 4)):
         other = pages.App(sop)
         other.follow({"part": "wizard", "scenario": "SC02", "walk": walk})
         w = other._wizard_shown()
-        assert w.scenario.id == "SC02" and w.walk == (cut[:2] if walk == pages.walk_text(cut) else [])
+        assert w.scenario.id == "SC02" and w.walk == (cut[:2] if walk == pages.state_text(cut) else [])
+
+
+def test_a_reload_takes_up_what_was_typed_in_the_calculators_and_chosen_in_the_explorer(sop, db):
+    """Amounts and times as they were typed, the refund method, the explorer's facts: into the address as they
+    change (not before: a part as it opens adds nothing), back from it in a reloaded page, in either language.
+    Values an address makes up (an option the list lacks, a number where text belongs) are left out."""
+    app = pages.App(sop)
+    app.follow({"part": "calculators"})
+    assert set(_address(app)) == {"part"}
+    calc = app._kept["calculators"]
+    calc["goods"].value, calc["coupon"].value = "１２３．５", "10"
+    calc["method"].value = [v for _, v in calc["method"].options][-1]
+    calc["requested"].value = "2026-11-18 09:00"
+    app.show("explorer")
+    facts = app._kept["explorer"]
+    name = next(iter(facts))
+    chosen = [v for _, v in facts[name].options][-1]
+    assert chosen != facts[name].value
+    facts[name].value = chosen
+    app.lang.value = "en"  # the lists are relabelled: what was chosen stays chosen, and in the address
+    where = {**_address(app), "lang": "en"}
+    assert {"calculators", "explorer"} <= set(where)
+
+    again = pages.App(sop)
+    again.follow(where)
+    assert again.part == "explorer" and again._kept["explorer"][name].value == chosen
+    kept = again._kept["calculators"]
+    assert [kept[k].value for k in ("goods", "coupon", "method", "requested")] == \
+           ["１２３．５", "10", calc["method"].value, "2026-11-18 09:00"]
+    assert _address(again) == _address(app)
+
+    made_up = pages.state_text({name: "no_such_value", "goods": 5, "not_a_field": "x"})
+    other = pages.App(sop)
+    other.follow({"part": "explorer", "explorer": made_up, "calculators": "not-base64!"})
+    fresh = pages.App(sop)
+    fresh.show("calculators")
+    fresh.show("explorer")
+    for part in ("explorer", "calculators"):
+        assert {k: w.value for k, w in other._kept[part].items()} == {k: w.value for k, w in fresh._kept[part].items()}
+    assert set(_address(other)) == {"part"}
 
 
 def test_the_address_opens_a_part_in_its_language(sop, scenarios, db):

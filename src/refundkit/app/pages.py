@@ -24,7 +24,8 @@ record: answers, feedback and score, and the start part shows done/total.
 
 CSS hooks for the page's script and the browser tests: `rk-app` on the page,
 `rk-at-<part>`, `rk-at-id-<exercise>` and `rk-lang-<lang>` say where it is, `rk-state-<key>-<value>`
-what the address keeps besides (the wizard's scenario and walk, so a reload keeps the walk);
+what the address keeps besides (the wizard's scenario and walk, the calculators' and the explorer's
+values), so a reload takes the learner's work up where it was;
 `rk-app-go` buttons with `rk-go-<part>` (and `rk-go-<exercise id>`) move.
 Texts come from the SOP, answers from the engine through the lesson and
 exercise widgets; nothing is decided here.
@@ -36,6 +37,7 @@ from html import escape
 from urllib.parse import parse_qs
 
 import ipywidgets as W
+from traitlets import TraitError
 
 from ..names import normalise_name
 from ..sop import LANGS, Sop, default_sop
@@ -47,6 +49,7 @@ PARTS = {
     "calculators": ("app_calculators", "app_calculators_about"),
     "explorer": ("app_explorer", "app_explorer_about"),
 }
+KEPT_PARTS = ("calculators", "explorer")  # parts whose values the address keeps (the wizard keeps its walk)
 LEARNER_ENV = ("REFUNDKIT_LEARNER", "JUPYTERHUB_USER")
 
 
@@ -56,30 +59,43 @@ def query(text: str | None = None) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(text).items()}
 
 
-WALK_MAX = 4096  # characters of a walk in an address: some hundred steps, more than any walk takes
+STATE_MAX = 4096  # characters of a part's state in an address: some hundred steps, more than any walk takes
 
 
-def walk_text(walk: list) -> str:
-    """A wizard's walk as address-safe text (base64url of its JSON): it goes into a CSS class and the URL."""
+def state_text(state) -> str:
+    """A part's state (the wizard's walk, a part's values) as address-safe text: base64url of its JSON. It
+    goes into a CSS class and from there into the page's address."""
     import base64
     import json
 
-    return base64.urlsafe_b64encode(json.dumps(walk, separators=(",", ":")).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def read_walk(text: str) -> list:
-    """The walk an address carries; [] if it carries none that reads (anyone can type an address)."""
+def _read_state(text: str):
     import base64
     import binascii
     import json
 
-    if not text or len(text) > WALK_MAX:
-        return []
+    if not text or len(text) > STATE_MAX:
+        return None
     try:
-        walk = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (binascii.Error, ValueError):  # not base64, not UTF-8, not JSON
-        return []
+        return None
+
+
+def read_walk(text: str) -> list:
+    """The wizard's walk an address carries; [] if it carries none that reads (anyone can type an address)."""
+    walk = _read_state(text)
     return walk if isinstance(walk, list) else []
+
+
+def read_values(text: str) -> dict:
+    """A part's values an address carries (name -> text or None); {} if none that reads."""
+    values = _read_state(text)
+    if not isinstance(values, dict):
+        return {}
+    return {k: v for k, v in values.items() if isinstance(k, str) and (v is None or isinstance(v, str))}
 
 
 def page_lang(params: dict[str, str]) -> str:
@@ -177,6 +193,7 @@ class App(W.VBox):
         self.children = [make(W.HTML, APP_STYLE, layout={"display": "none"}), self.bar, self.body]
         self.add_class("rk-app")
         self.parts: dict[str, W.Widget] = {}
+        self._kept: dict[str, dict] = {}  # part -> its widgets whose values a reload takes up (`_keep`)
         self.exercises: dict[str, object] = {}  # exercise id -> refundkit.exercises.Exercise
         self.part, self.part_id = "", ""
         self._redraws = [self._draw_bar]
@@ -301,6 +318,10 @@ class App(W.VBox):
     def follow(self, params: dict[str, str], part: str | None = None) -> None:
         """Open the part an address names (`part`, `id`, `scenario`) in its language (`lang`)."""
         self.lang.value = page_lang(params)
+        for kept in KEPT_PARTS:  # what a reloaded page's address keeps of these parts, taken up before showing
+            if params.get(kept):
+                self._add(kept)
+                self._take_up(kept, read_values(params[kept]))
         self.show(params.get("part", part or "start"), **{k: v for k, v in params.items() if k in ("id", "scenario", "walk")})
 
     def show(self, part: str, id: str = "", scenario: str = "", walk: str = "") -> None:
@@ -472,14 +493,41 @@ class App(W.VBox):
     def _wizard_shown(self):
         return self._scenarios[2].children[0]
 
+    def _keep(self, part: str, widgets: dict) -> None:
+        """What a learner sets in `part` (these widgets' values, where they differ from the part's first
+        look) goes into the page's address as it changes (`rk-state-<part>-…`): a reload takes it up."""
+        first = {k: w.value for k, w in widgets.items()}
+
+        def mark(_ch=None) -> None:
+            for cls in [c for c in self._dom_classes if c.startswith(f"rk-state-{part}-")]:
+                self.remove_class(cls)
+            changed = {k: w.value for k, w in widgets.items() if w.value != first[k]}
+            if changed:
+                self.add_class(f"rk-state-{part}-{state_text(changed)}")
+
+        for w in widgets.values():
+            w.observe(mark, "value")
+        self._kept[part] = widgets
+
+    def _take_up(self, part: str, values: dict) -> None:
+        """Set a kept part's widgets to `values` (from an address): each through its own checks; a value a
+        widget does not take (an address made up, a list that changed) leaves it as it is."""
+        widgets = self._kept.get(part, {})
+        for name, value in values.items():
+            if name in widgets:
+                try:
+                    widgets[name].value = value
+                except (TraitError, ValueError, TypeError):
+                    pass
+
     def _mark_walk(self, scenario: str, walk: list) -> None:
         """The wizard's scenario and walk as CSS classes on the page (`rk-state-scenario-…`, `rk-state-walk-…`):
         the page's script writes them into the address, so a reload takes the walk up where it was."""
-        for cls in [c for c in self._dom_classes if c.startswith("rk-state-")]:
+        for cls in [c for c in self._dom_classes if c.startswith(("rk-state-scenario-", "rk-state-walk-"))]:
             self.remove_class(cls)
         if walk:  # a scenario only looked at is no work to keep (and a part built ahead changes no address)
             self.add_class(f"rk-state-scenario-{scenario}")
-            self.add_class(f"rk-state-walk-{walk_text(walk)}")
+            self.add_class(f"rk-state-walk-{state_text(walk)}")
 
     def _pick_scenario(self, scenario: str) -> None:
         picker, bank, _holder = self._scenarios
@@ -501,12 +549,15 @@ class App(W.VBox):
             heads[1].value = f"<h3>{escape(self.t('deadline'))}</h3>"
 
         self.on_lang(draw)
+        self._keep("calculators", {**calc.fields, "method": calc.method, "requested": clock.requested, "now": clock.now})
         return make(W.VBox, [heads[0], calc, heads[1], clock], layout=W.Layout())
 
     def _explorer(self) -> W.Widget:
         from ..widgets import DecisionExplorer
 
-        return DecisionExplorer(self.sop, self.lang)
+        explorer = DecisionExplorer(self.sop, self.lang)
+        self._keep("explorer", explorer.controls)
+        return explorer
 
     def _exercise(self, exercise_id: str) -> W.Widget:
         """One exercise: every question and the score; checks land in the progress record
