@@ -499,11 +499,8 @@ class App(W.VBox):
         first = {k: w.value for k, w in widgets.items()}
 
         def mark(_ch=None) -> None:
-            for cls in [c for c in self._dom_classes if c.startswith(f"rk-state-{part}-")]:
-                self.remove_class(cls)
             changed = {k: w.value for k, w in widgets.items() if w.value != first[k]}
-            if changed:
-                self.add_class(f"rk-state-{part}-{state_text(changed)}")
+            self._set_state((f"rk-state-{part}-",), [f"rk-state-{part}-{state_text(changed)}"] if changed else [])
 
         for w in widgets.values():
             w.observe(mark, "value")
@@ -523,11 +520,16 @@ class App(W.VBox):
     def _mark_walk(self, scenario: str, walk: list) -> None:
         """The wizard's scenario and walk as CSS classes on the page (`rk-state-scenario-…`, `rk-state-walk-…`):
         the page's script writes them into the address, so a reload takes the walk up where it was."""
-        for cls in [c for c in self._dom_classes if c.startswith(("rk-state-scenario-", "rk-state-walk-"))]:
-            self.remove_class(cls)
-        if walk:  # a scenario only looked at is no work to keep (and a part built ahead changes no address)
-            self.add_class(f"rk-state-scenario-{scenario}")
-            self.add_class(f"rk-state-walk-{state_text(walk)}")
+        # a scenario only looked at is no work to keep (and a part built ahead changes no address)
+        self._set_state(("rk-state-scenario-", "rk-state-walk-"),
+                        [f"rk-state-scenario-{scenario}", f"rk-state-walk-{state_text(walk)}"] if walk else [])
+
+    def _set_state(self, prefixes: tuple[str, ...], classes: list[str]) -> None:
+        """Replace the page's classes that start with `prefixes` by `classes`: one message to the browser,
+        none if nothing changed (a typed key, a relabelled list, would otherwise send two each time)."""
+        kept = [c for c in self._dom_classes if not c.startswith(prefixes)]
+        if [c for c in self._dom_classes if c.startswith(prefixes)] != classes:
+            self._dom_classes = (*kept, *classes)
 
     def _pick_scenario(self, scenario: str) -> None:
         picker, bank, _holder = self._scenarios
