@@ -32,6 +32,9 @@ exercise widgets; nothing is decided here.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import os
 from html import escape
 from urllib.parse import parse_qs
@@ -65,17 +68,10 @@ STATE_MAX = 4096  # characters of a part's state in an address: some hundred ste
 def state_text(state) -> str:
     """A part's state (the wizard's walk, a part's values) as address-safe text: base64url of its JSON. It
     goes into a CSS class and from there into the page's address."""
-    import base64
-    import json
-
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
 def _read_state(text: str):
-    import base64
-    import binascii
-    import json
-
     if not text or len(text) > STATE_MAX:
         return None
     try:

@@ -48,7 +48,8 @@
     if (title && document.title !== title) document.title = title;
   }
   mark();
-  function address() {  // rk-at-<part>, rk-at-id-<exercise>, rk-lang-<lang> on the app say where it is
+  function address() {  // rk-at-<part>, rk-at-id-<exercise>, rk-lang-<lang> on the app say where it is,
+    // rk-state-<key>-<value> what a reload takes up
     var app = document.querySelector(".rk-app");
     if (!app) return;
     var q = new URLSearchParams();
