@@ -61,6 +61,60 @@ def test_moving_between_parts_swaps_widgets_and_keeps_what_was_done(sop, scenari
     assert picker.options[0][0] == scenarios[0].title("en")  # scenarios by their titles, not ids
 
 
+def _sent(monkeypatch) -> list[tuple[object, dict]]:
+    """Every widget update the page sends to the browser from now on: (widget, state)."""
+    import ipywidgets as W
+
+    sent, send = [], W.Widget._send
+
+    def record(self, msg, buffers=None):
+        if msg.get("method") == "update":
+            sent.append((self, msg["state"]))
+        return send(self, msg, buffers)
+
+    monkeypatch.setattr(W.Widget, "_send", record)
+    return sent
+
+
+def test_a_switch_relabels_the_part_shown_and_a_hidden_part_when_it_is_shown(sop, db, monkeypatch):
+    app = pages.App(sop)
+    for part, ex_id in [("calculators", ""), ("explorer", ""), ("wizard", ""),
+                        *(("exercise", ex.id) for ex in pages.exercise_list())]:
+        app.show(part, id=ex_id)
+    app.show("start")
+    sent = _sent(monkeypatch)
+    app.lang.value = "en"
+    # What the learner sees is English at once; the page's classes (which the address follows) move in one message.
+    assert app.nav["wizard"].description == sop.t("app_wizard", "en")
+    assert app.current.children[0].value.count(sop.t("greeting", "en")) == 1
+    assert [tuple(state["_dom_classes"]) for w, state in sent if w is app] == [app._dom_classes]
+    # The hidden parts wait: the switch sent no more than the bar and the start part hold.
+    shown = {id(w) for w in _tree(app.bar) + _tree(app.current)}
+    assert {id(w) for w, _ in sent} <= shown | {id(app), id(app.lang)}
+    # Shown, a part is in the page's language, with what was done there kept.
+    calc = app._kept["calculators"]
+    calc["goods"].value = "88"
+    app.lang.value = "zh"
+    app.lang.value = "en"
+    sent.clear()
+    app.show("calculators")
+    assert calc["goods"].value == "88" and any(sop.t("refund_amount", "en") in w.value for w in _tree(app.current)
+                                                   if isinstance(getattr(w, "value", None), str))
+    assert [tuple(state["_dom_classes"]) for w, state in sent if w is app] == [app._dom_classes]
+
+
+def _tree(w) -> list:
+    out, todo = [], [w]
+    while todo:
+        x = todo.pop()
+        out.append(x)
+        todo += [c for c in getattr(x, "children", ()) or () if hasattr(c, "model_id")]
+        for attr in ("layout", "style"):
+            if hasattr(getattr(x, attr, None), "model_id"):
+                out.append(getattr(x, attr))
+    return out
+
+
 def _address(app) -> dict[str, str]:
     """What the page's script writes into the address from the page's classes (refundkit-page.js)."""
     out = {"part": app.part}

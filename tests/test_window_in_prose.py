@@ -128,16 +128,17 @@ def test_no_learner_facing_output_says_seven_days(ten_day_sop, tmp_path, capsys)
         texts.append((f"handout html {lang}", html_handout(sop, lang)))
         texts.append((f"handout md {lang}", md_handout(sop, lang)))
 
-    # The app's pages, in both languages (the exercise pages for every exercise).
+    # The app's pages, in both languages (the exercise pages for every exercise). A part is drawn in the
+    # page's language when it is shown: each is shown in each language before its words are read.
     app = pages.App(sop)  # one page holding every part: each one built into it
-    for part in ("calculators", "explorer"):
-        app.show(part)
-    for ex in bank.exercises:
-        app.show("exercise", id=ex.id)
-    for sid in ("SC11", "SC19", "SC26"):
-        app.show("wizard", scenario=sid)
-        for lang in langs:
-            app.lang.value = lang
+    for lang in langs:
+        app.lang.value = lang
+        for part, id in [("start", ""), ("calculators", ""), ("explorer", ""),
+                         *(("exercise", ex.id) for ex in bank.exercises)]:
+            app.show(part, id=id)
+            texts.append((f"app page {part} {id} {lang}", "\n".join(widget_texts(app.current))))
+        for sid in ("SC11", "SC19", "SC26"):
+            app.show("wizard", scenario=sid)
             texts.append((f"app page wizard {sid} {lang}", "\n".join(widget_texts(app))))
 
     found = sevens(texts)

@@ -167,8 +167,8 @@ def test_every_control_shows_whole_at_phone_and_desktop_width(learner, sop):
         learner.shot(f"desktop_en_{part}")
 
     page.set_viewport_size({"width": 390, "height": 844})
-    # Every part in each language, the language switched once: a switch relabels every part (a
-    # second of the browser's time), moving to a part costs a fifth of that.
+    # Every part in each language, the language switched once: a switch relabels the part shown, and
+    # each part is drawn in the new language as it is shown.
     parts = ("calculators", "explorer", "wizard", "start")
     for lang, part in [("en", p) for p in parts] + [("zh", p) for p in reversed(parts)]:
         learner.go(part, lang=lang)

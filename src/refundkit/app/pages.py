@@ -13,7 +13,8 @@ page's widget states) and puts them into the page once it is drawn; a kernel
 that was not preheated builds them in idle time after the first draw, one kernel
 of a room at a time (`prebuild`, `refundkit.app.turn`), or when asked for. The address says
 which part to open (`?part=wizard`, `?part=exercise&id=ex01`, `?scenario=SC01`)
-and in which language (`?lang=en`; Chinese by default).
+and in which language (`?lang=en`; Chinese by default). A language switch relabels the bar and
+the part shown; a hidden part is relabelled when it is shown (`PartLanguage`).
 
 The learner's name is asked once, in the bar (CSS `rk-app-name`), and reaches
 every exercise; the page's script keeps it in the browser (localStorage), so a
@@ -40,7 +41,7 @@ from html import escape
 from urllib.parse import parse_qs
 
 import ipywidgets as W
-from traitlets import TraitError
+from traitlets import HasTraits, TraitError, Unicode
 
 from ..names import normalise_name
 from ..sop import LANGS, Sop, default_sop
@@ -154,6 +155,15 @@ def _go(cls: str, link: bool = False) -> W.Button:
     return make(W.Button, layout={"width": "auto"}, classes=("rk-app-go", f"rk-go-{cls}"))
 
 
+class PartLanguage(HasTraits):
+    """The language one part of the page is drawn in (its widgets follow `value`, as they follow a
+    LanguageSwitch): the page's language as it was when the part was last in sight. A switch
+    relabels the part shown; a hidden part catches up when it is shown, so a switch costs the
+    browser one part's relabelling, not the whole page's (~500 widgets)."""
+
+    value = Unicode("zh")
+
+
 class App(W.VBox):
     """Every part of the trainee app in one page: bar above, the part shown below."""
 
@@ -190,9 +200,9 @@ class App(W.VBox):
         self.add_class("rk-app")
         self.parts: dict[str, W.Widget] = {}
         self._kept: dict[str, dict] = {}  # part -> its widgets whose values a reload takes up (`_keep`)
+        self._langs: dict[str, PartLanguage] = {}  # part key -> the language it is drawn in
         self.exercises: dict[str, object] = {}  # exercise id -> refundkit.exercises.Exercise
         self.part, self.part_id = "", ""
-        self._redraws = [self._draw_bar]
         self._prebuilding = False
         self._view_count = 0  # the browser reports its views of the page: see _drawn
         self.observe(self._drawn, "_view_count")
@@ -204,15 +214,21 @@ class App(W.VBox):
     def t(self, key: str) -> str:
         return self.sop.t(key, self.lang.value)
 
-    def on_lang(self, draw) -> None:
-        self._redraws.append(draw)
+    @staticmethod
+    def _drawn_in(lang: PartLanguage, draw) -> None:
+        """Draw a part's own texts now, and again whenever its language moves."""
         draw()
+        lang.observe(lambda _ch: draw(), "value")
 
     def _on_lang(self, old: str, new: str) -> None:
-        self.remove_class(f"rk-lang-{old}")
-        self.add_class(f"rk-lang-{new}")
-        for draw in self._redraws:
-            draw()
+        # One message for the page's classes, however many of them the relabelling moves on the way
+        # (a relabelled list passes through other values): the browser writes the address once.
+        with self.hold_sync():
+            self.remove_class(f"rk-lang-{old}")
+            self.add_class(f"rk-lang-{new}")
+            self._draw_bar()
+            if self.part:
+                self._langs[_key(self.part, self.part_id)].value = new
 
     def _draw_bar(self) -> None:
         if self.part == "exercise" and self.part_id in self.exercises:
@@ -327,7 +343,12 @@ class App(W.VBox):
         style change, not a redraw: the browser keeps its views."""
         if part not in ("start", *PARTS, "exercise"):
             part, id = "start", ""
+        with self.hold_sync():  # the page's classes change in one message: the address moves once
+            self._show(part, id, scenario, walk)
+
+    def _show(self, part: str, id: str, scenario: str, walk: str) -> None:
         key = self._add(part, id)
+        self._langs[key].value = self.lang.value  # a part built or drawn in the other language catches up
         if part == "wizard" and scenario:
             self._pick_scenario(scenario)
             if walk:  # a reloaded page: the learner's walk through this scenario, from the address
@@ -355,18 +376,19 @@ class App(W.VBox):
         returns its key."""
         key = _key(part, id)
         if key not in self.parts:
-            widget = self._build(part, id)
+            self._langs[key] = lang = PartLanguage(value=self.lang.value)
+            widget = self._build(part, id, lang)
             own_layout(widget).display = "none"  # a part has a Layout of its own: hiding it hides no other
             self.parts[key] = widget
         if attach and self.parts[key] not in self.body.children:
             self.body.children = [*self.body.children, self.parts[key]]
         return key
 
-    def _build(self, part: str, id: str = "") -> W.Widget:
+    def _build(self, part: str, id: str, lang: PartLanguage) -> W.Widget:
         if part == "exercise":
-            return self._exercise(id)
+            return self._exercise(id, lang)
         return {"start": self._start, "wizard": self._wizard, "calculators": self._calculators,
-                "explorer": self._explorer}[part]()
+                "explorer": self._explorer}[part](lang)
 
     # -- the learner -------------------------------------------------------------------
     def _set_learner(self, typed: str) -> None:
@@ -409,7 +431,7 @@ class App(W.VBox):
             draw()
 
     # -- the parts ----------------------------------------------------------------------
-    def _start(self) -> W.Widget:
+    def _start(self, lang: PartLanguage) -> W.Widget:
         intro = make(W.HTML, classes=("rk-app-intro",))
         items, abouts = {}, {}
         for p in PARTS:
@@ -426,28 +448,29 @@ class App(W.VBox):
                    layout=W.Layout(), classes=("rk-app-links",))
 
         def draw() -> None:
-            lang = self.lang.value
-            intro.value = f"<p>{escape(self.t('greeting'))}</p><p>{escape(self.t('app_intro'))}</p>"
+            now = lang.value
+            t = lambda k: self.sop.t(k, now)  # noqa: E731
+            intro.value = f"<p>{escape(t('greeting'))}</p><p>{escape(t('app_intro'))}</p>"
             for p, (k, a) in PARTS.items():
-                items[p].description = self.t(k)
-                abouts[p].value = f"<span style='color:#555'>{escape(self.t(a))}</span>"
-            ex_head.value = (f"<h3>{escape(self.t('app_exercises'))}</h3>"
-                             f"<p>{escape(self.t('app_exercises_about'))}</p>")
+                items[p].description = t(k)
+                abouts[p].value = f"<span style='color:#555'>{escape(t(a))}</span>"
+            ex_head.value = (f"<h3>{escape(t('app_exercises'))}</h3>"
+                             f"<p>{escape(t('app_exercises_about'))}</p>")
             done = self.done() if self.learner else {}
             for ex in exercises:
-                items[ex.id].description = ex.title(lang)
+                items[ex.id].description = ex.title(now)
                 mark = ""
                 if ex.id in done:
                     right, total = done[ex.id]
                     mark = (f" <b class='rk-done' data-exercise='{ex.id}'>"
-                            f"{escape(self.t('app_done'))} {right}/{total}</b>")
-                abouts[ex.id].value = f"<span style='color:#555'>{escape(ex.intro(lang))}</span>{mark}"
+                            f"{escape(t('app_done'))} {right}/{total}</b>")
+                abouts[ex.id].value = f"<span style='color:#555'>{escape(ex.intro(now))}</span>{mark}"
 
         self._start_draw = draw
-        self.on_lang(draw)
+        self._drawn_in(lang, draw)
         return box
 
-    def _wizard(self) -> W.Widget:
+    def _wizard(self, lang: PartLanguage) -> W.Widget:
         """The procedure wizard on a scenario of the bank, chosen from a list."""
         from ..scenarios import load_scenarios
         from ..widgets import ProcedureWizard
@@ -464,23 +487,23 @@ class App(W.VBox):
             # value to the first scenario and back: that must keep the learner's step and choices.
             shown = holder.children[0].scenario.id if holder.children else None
             if not relabelling and picker.value in bank and picker.value != shown:
-                wizard = ProcedureWizard(self.sop, self.lang, scenario=bank[picker.value])
+                wizard = ProcedureWizard(self.sop, lang, scenario=bank[picker.value])
                 holder.children = [wizard]
                 wizard.on_walk = lambda walk, sc=picker.value: self._mark_walk(sc, walk)
                 self._mark_walk(picker.value, [])
 
         def draw() -> None:
             nonlocal relabelling
-            picker.description = self.t("app_scenario")
+            picker.description = self.sop.t("app_scenario", lang.value)
             value = picker.value
             relabelling = True
             try:
-                picker.options = [(sc.title(self.lang.value), sc.id) for sc in bank.values()]
+                picker.options = [(sc.title(lang.value), sc.id) for sc in bank.values()]
                 picker.value = value
             finally:
                 relabelling = False
 
-        self.on_lang(draw)
+        self._drawn_in(lang, draw)
         show()
         picker.observe(show, "value")
         self._scenarios = (picker, bank, holder)
@@ -532,42 +555,43 @@ class App(W.VBox):
         if scenario in bank:
             picker.value = scenario
 
-    def _calculators(self) -> W.Widget:
+    def _calculators(self, lang: PartLanguage) -> W.Widget:
         """The refund amount calculator and the deadline clock, read at the training clock."""
         from ..lessons import bank, clock as training_clock
         from ..widgets import DeadlineClock, RefundCalculator
 
-        calc = RefundCalculator(self.sop, self.lang)
+        calc = RefundCalculator(self.sop, lang)
         example = next(iter(bank().values()))  # the clock opens on the bank's first case, as the lessons read it
-        clock = DeadlineClock(self.sop, self.lang, requested_at=example.case.requested_at, now=training_clock())
+        clock = DeadlineClock(self.sop, lang, requested_at=example.case.requested_at, now=training_clock())
         heads = [make(W.HTML), make(W.HTML)]
 
         def draw() -> None:
-            heads[0].value = f"<h3>{escape(self.t('refund_amount'))}</h3>"
-            heads[1].value = f"<h3>{escape(self.t('deadline'))}</h3>"
+            heads[0].value = f"<h3>{escape(self.sop.t('refund_amount', lang.value))}</h3>"
+            heads[1].value = f"<h3>{escape(self.sop.t('deadline', lang.value))}</h3>"
 
-        self.on_lang(draw)
+        self._drawn_in(lang, draw)
         self._keep("calculators", {**calc.fields, "method": calc.method, "requested": clock.requested, "now": clock.now})
         return make(W.VBox, [heads[0], calc, heads[1], clock], layout=W.Layout())
 
-    def _explorer(self) -> W.Widget:
+    def _explorer(self, lang: PartLanguage) -> W.Widget:
         from ..widgets import DecisionExplorer
 
-        explorer = DecisionExplorer(self.sop, self.lang)
+        explorer = DecisionExplorer(self.sop, lang)
         self._keep("explorer", explorer.controls)
         return explorer
 
-    def _exercise(self, exercise_id: str) -> W.Widget:
+    def _exercise(self, exercise_id: str, lang: PartLanguage) -> W.Widget:
         """One exercise: every question and the score; checks land in the progress record
         ($REFUNDKIT_DB) under the name given in the bar."""
         from ..exercises import BankError, Exercise, default_bank
 
         bank = default_bank()
         try:
-            ex = Exercise(exercise_id, self.sop, bank, store=self.store, lang=self.lang)
+            ex = Exercise(exercise_id, self.sop, bank, store=self.store, lang=lang)
         except BankError:
             missing = make(W.HTML, layout=W.Layout(), classes=("rk-app-missing",))
-            self.on_lang(lambda: setattr(missing, "value", f"<p>{escape(self.t('app_no_exercise'))}</p>"))
+            self._drawn_in(lang, lambda: setattr(missing, "value",
+                                                 f"<p>{escape(self.sop.t('app_no_exercise', lang.value))}</p>"))
             return missing
         self.exercises[exercise_id] = ex
         questions = [ex.question(q.id) for q in bank.questions_of(ex.info.id)]
