@@ -60,6 +60,27 @@ def test_money_columns_sum_into_the_sop_components(sop):
                                                      "calculate, save, export again)"]
 
 
+def test_an_amount_cell_is_read_as_a_typed_amount_is(sop):
+    """An export re-saved by a person carries amounts as people write them: what the calculator takes
+    (typed_input) the export reader takes too, and what it refuses (a comma that is not a thousands
+    comma, 1_000, a word) rejects the row. Unlike typing, a spreadsheet's 1.5E+2 is a number."""
+    from refundkit.typed_input import InputError, amount
+
+    written = ["¥59.90", "￥59.90", "59.90元", "RMB 59.90", "CNY59.90", "５９．９０", "59。90", "1,059.90", "1.5E+2"]
+    refused = ["59,9", "1_000", "五十九", "59.90 dollars", "--59.90"]
+    cf = to_cases(frame(*[row(**{"退商品金额（元）": t}) for t in written + refused]), sop)
+    read = dict(zip(cf.cases["ticket"], cf.cases["goods_fen"]))
+    tickets = [str(7300000000000012345 + i) for i in range(len(written + refused))]
+    assert [read.get(t) for t in tickets[:len(written)]] == [5990] * 7 + [105990, 15000]
+    assert [t in read for t in tickets[len(written):]] == [False] * len(refused)
+    assert set(cf.rejected["reject_reason"]) == {"退商品金额（元）: not an amount in yuan (expected e.g. 12.50)"}
+    for t in written[:-1]:  # the same texts typed into the calculator
+        assert amount(t) * 100 == read[tickets[written.index(t)]]
+    for t in refused:
+        with pytest.raises(InputError):
+            amount(t)
+
+
 def test_a_ticket_is_judged_by_how_it_was_stored_never_by_its_digits(sop):
     """Text of digits is the id as exported, even ending in zeros (about 1 real id in 10,000);
     a number, or text in scientific notation or with a decimal point, is refused."""

@@ -22,6 +22,7 @@ FEN = Decimal("0.01")
 CURRENCY = ("¥", "￥", "元", "RMB", "rmb", "CNY", "cny")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # commas between thousands only: 1,299.00
+EXPONENT = re.compile(NUMBER.pattern + r"[eE][+-]?\d+")  # 1.5E+30: how a spreadsheet writes a large number
 DATE_TIME = re.compile(
     r"(?:(?:(?P<y>\d{4})-)?(?P<mo>\d{1,2})-(?P<d>\d{1,2})(?:\s+|\s*T\s*|(?=\d{1,2}:)))?"
     r"(?P<h>\d{1,2}):(?P<mi>\d{2})?(?::(?P<s>\d{2})(?:\.\d+)?)?"
@@ -52,17 +53,23 @@ def without_thousands(raw: str, text: object = None) -> str:
     return raw.replace(",", "")
 
 
+def money_text(text: object) -> str:
+    """A written amount as plain ASCII ('¥1,299.50' -> '1299.50'): full-width forms folded, 。 as the
+    point, currency signs and 元 dropped, thousands commas dropped (a comma elsewhere, '1,5', is
+    refused: it would read as 15 to one person and 1.5 to another). What is left is not checked."""
+    raw = plain(text).replace("。", ".")
+    for sign in CURRENCY:
+        raw = raw.replace(sign, "")
+    return without_thousands(raw.strip(), text)
+
+
 def number_text(text: object) -> str:
-    """The digits of a typed number ('-12.50'): currency signs, 元 and thousands commas dropped (a
-    comma elsewhere, '1,5', is refused: it would read as 15 to one person and 1.5 to another).
+    """The digits of a typed number ('-12.50'), as `money_text` writes them.
 
     Refuses what is not plainly written digits (1e9, inf, nan, 1_000), so an amount is never
     read as something the person did not see on the screen.
     """
-    raw = plain(text).replace("。", ".")
-    for sign in CURRENCY:
-        raw = raw.replace(sign, "")
-    raw = without_thousands(raw.strip(), text)
+    raw = money_text(text)
     if not NUMBER.fullmatch(raw):
         raise InputError("err_not_number", f"expected an amount in yuan such as 12.50, got {text!r}")
     return raw

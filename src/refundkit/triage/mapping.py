@@ -20,7 +20,7 @@ import pandas as pd
 from ..safeyaml import YamlError, load_file as load_yaml_file
 from ..cases import CASE_FACTS
 from ..sop import REPO_ROOT, Sop
-from ..typed_input import InputError, without_thousands
+from ..typed_input import EXPONENT, NUMBER, InputError, money_text
 
 DEFAULT_MAPPING_PATH = REPO_ROOT / "sop" / "export_mapping.yaml"
 
@@ -232,13 +232,15 @@ def fact_codes_from(values: list, domain: list, codes: np.ndarray) -> np.ndarray
 
 
 def _yuan_text_to_float(t: str) -> float:
-    """A text cell in yuan; NaN (a rejected row) if it is none. Commas as everywhere in the kit
-    (typed_input.without_thousands: between thousands only). Unlike a typed amount, an export's 1.5E+30
-    is read as the number it is (Excel writes large numbers so): the SOP's limit then refuses it."""
+    """A text cell in yuan; NaN (a rejected row) if it is none. Written as a typed amount is
+    (typed_input.money_text: ¥, 元, RMB, full-width digits, commas between thousands only), except that
+    an export's 1.5E+30 is read as the number it is (a spreadsheet writes large numbers so): the SOP's
+    limit then refuses it."""
     try:
-        return float(without_thousands(t.replace("¥", "").replace("￥", "").strip()))
-    except (InputError, ValueError):
+        raw = money_text(t)
+    except InputError:
         return float("nan")
+    return float(raw) if NUMBER.fullmatch(raw) or EXPONENT.fullmatch(raw) else float("nan")
 
 
 def parse_fen(col: pd.Series, header: str, rejects: _Rejects, blanks: list | None = None,
