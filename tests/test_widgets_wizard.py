@@ -112,8 +112,12 @@ def test_holding_when_all_cautions_are_met_is_wrong(sop, scenarios):
     wz = ProcedureWizard(sop, LanguageSwitch(sop), scenario=_sc(scenarios, "SC06"))
     while wz.kind != "cautions":
         wz.next_button.click() if not wz.kind else (wz.answer(wz.expected()), wz.next_button.click())
+    assert sop.t("cautions_pending", "zh") in wz.checklist.status.value  # no box ticked yet, as the list says
     wz.answer("hold")
-    assert "rk-msg-error" in wz.feedback.value and sop.t("cautions_done", "zh") in wz.feedback.value
+    # Wrong, and why, without saying the cautions were all confirmed (the list above still says they are
+    # not: "cautions_done" would contradict it): nothing in the case holds the refund.
+    assert "rk-msg-error" in wz.feedback.value and sop.t("cautions_none_hold", "zh") in wz.feedback.value
+    assert sop.t("cautions_done", "zh") not in wz.feedback.value
 
 
 @pytest.mark.parametrize("sid", ["SC14", "SC16", "SC18", "SC11", "SC03"])

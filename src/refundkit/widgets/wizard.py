@@ -293,8 +293,8 @@ class ProcedureWizard(SopWidget):
             elif kind == "cautions":
                 if d.blocked_by:
                     because += "<br>".join(f'{esc(cite(sop, c, lang))}: {esc(sop.caution_by_id[c].text(lang))}' for c in d.blocked_by)
-                else:
-                    because += esc(t("cautions_done"))
+                else:  # said of the case, not of the boxes: the learner may not have ticked them all
+                    because += esc(t("cautions_none_hold"))
             else:
                 step = sop.step_by_id[self.step_id]
                 because += f'{esc(step.text(lang))} {cite_html(sop, step.id, lang)}'
