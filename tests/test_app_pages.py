@@ -160,6 +160,51 @@ def test_a_reload_takes_up_the_wizard_walk_where_it_was(sop, db):
         assert w.scenario.id == "SC02" and w.walk == (cut[:2] if walk == pages.state_text(cut) else [])
 
 
+def test_a_second_page_takes_up_the_work_under_way_and_another_name_starts_fresh(sop, db):
+    """The browser keeps the work the address carries (refundkit.app.remember, written by the page's
+    script) and the server opens a second page with it: the wizard at the step reached, the calculators
+    as typed, even when that page opens elsewhere (the start part, an exercise). Another learner's name
+    on the same page puts them back as they first look, and the address (so the browser's memory) follows."""
+    from urllib.parse import quote, urlencode
+
+    from refundkit.app.remember import WORK_KEYS, WORK_MAX, remembered
+
+    app = pages.App(sop)
+    app.name.value = "王芳"
+    app.show("wizard")
+    app._pick_scenario("SC02")
+    wz = app._wizard_shown()
+    for _ in range(3):
+        if wz.kind:
+            wz.answer(wz.expected())
+        wz.next_button.click()
+    app.show("calculators")
+    app._kept["calculators"]["goods"].value = "66.60"
+    work = {k: v for k, v in _address(app).items() if k in WORK_KEYS}
+    assert set(work) == {"scenario", "walk", "calculators"}
+    cookie = quote(urlencode(work))  # as the page's script writes it
+
+    # A second tab at the entrance, or at an exercise: the server adds the work (and only its keys).
+    assert remembered({}, "en", cookie) == {"lang": "en", **work}
+    assert remembered({"part": "exercise", "id": "ex01"}, None, cookie + quote("&lang=fr&part=x")) == \
+        {"part": "exercise", "id": "ex01", **work}
+    assert remembered({"walk": "mine", "scenario": "SC01"}, None, cookie) == {"walk": "mine", "scenario": "SC01"}
+    assert remembered({}, None, "x" * (WORK_MAX + 1)) == {} and remembered({}, None, "%%%") == {}
+    second = pages.App(sop)
+    second.follow(remembered({"part": "exercise", "id": "ex01"}, None, cookie))
+    assert second.part == "exercise"  # where the address leads ...
+    back = second._wizard_shown()  # ... with the wizard where the other tab left it, shown when asked for
+    assert (back.scenario.id, back.index, back.results) == ("SC02", wz.index, wz.results)
+    assert second._kept["calculators"]["goods"].value == "66.60"
+    second.show("wizard")
+    assert second._wizard_shown() is back and "rk-at-wizard" in second._dom_classes
+
+    app.name.value = "李雷"  # another learner at this computer
+    assert app._kept["calculators"]["goods"].value == app._firsts["calculators"]["goods"] != "66.60"
+    assert app._wizard_shown().walk == [] and app._wizard_shown().index == 0
+    assert not any(k in _address(app) for k in WORK_KEYS)
+
+
 def test_a_reload_takes_up_what_was_typed_in_the_calculators_and_chosen_in_the_explorer(sop, db):
     """Amounts and times as they were typed, the refund method, the explorer's facts: into the address as they
     change (not before: a part as it opens adds nothing), back from it in a reloaded page, in either language.

@@ -36,7 +36,7 @@ def test_old_addresses_lead_to_the_one_page(app_server):
              "/voila/render/explorer.ipynb?lang=zh": ("start.ipynb", {"part": "explorer", "lang": "zh"}),
              "/voila/render/exercise.ipynb?id=ex02": ("start.ipynb", {"part": "exercise", "id": "ex02"})}
     # The language last chosen (the page keeps it in a cookie) opens an address that names none: a second tab
-    from refundkit.app.lang import LANG_COOKIE
+    from refundkit.app.remember import LANG_COOKIE
 
     remembered = {("/", "en"): ("start.ipynb", {"lang": "en"}),
                   ("/?lang=zh", "en"): ("start.ipynb", {"lang": "zh"}),  # the address's own wins
@@ -80,7 +80,7 @@ def test_start_page_links_and_language_switch(learner, sop):
     expect(title).to_have_text(sop.t("app_title", "en"))
     expect(page).to_have_title(sop.t("app_title", "en"))
     page.wait_for_function("document.documentElement.lang === 'en'")
-    from refundkit.app.lang import LANG_COOKIE  # kept for a second tab (test_old_addresses_lead_to_the_one_page)
+    from refundkit.app.remember import LANG_COOKIE  # kept for a second tab (test_old_addresses_lead_to_the_one_page)
 
     page.wait_for_function(f"document.cookie.includes('{LANG_COOKIE}=en')")
     expect(page.get_by_text(sop.t("greeting", "en"))).to_be_visible()

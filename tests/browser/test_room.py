@@ -246,9 +246,12 @@ def test_a_pass_under_an_earlier_sop_whose_answer_moved_is_listed_for_retraining
 def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(learner, app_server, sop):
     """The trainee's one page (the `learner` tab: nobody has typed a name in this browser yet) takes
     her name once; it stays on every part and in the record; a reload of the page (a new kernel) and
-    a second tab (another) both know her name and show her progress from the record."""
+    a second tab (another) both know her name and show her progress from the record, and the second
+    tab has the wizard at the step she reached in the first."""
     from refundkit.app.pages import exercise_list
     from refundkit.exercises import default_bank
+    from refundkit.scenarios import load_scenarios
+    from refundkit.widgets import LanguageSwitch, ProcedureWizard
 
     first, second = [ex for ex in exercise_list()
                      if any(q.form == "choice" for q in default_bank().questions_of(ex.id))][:2]
@@ -269,6 +272,21 @@ def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(lear
     pg.locator(".rk-go-wizard").first.click()
     expect(pg.locator(".rk-wizard")).to_be_visible()
     expect(name).to_have_value("周婷")  # the bar, and the name, stay on every part
+    # A walk begun (a scenario of its own, its first step answered): the second tab below finds it there.
+    sc = load_scenarios(sop)[-1]
+    twin = ProcedureWizard(sop, LanguageSwitch(sop), scenario=sc)
+    pg.locator(".rk-app-scenario select").select_option(label=sc.title("zh"))
+    wz = pg.locator(".rk-wizard")
+    expect(wz.locator(".rk-wizard-case")).to_contain_text(sc.title("zh"))
+    if twin.kind in ("branch", "reason", "method"):
+        wz.locator(".rk-wizard-choice").get_by_label(twin.label(twin.kind, twin.expected(), "zh"), exact=True).check()
+        wz.locator(".rk-check").click()
+        twin.answer(twin.expected())
+    wz.locator(".rk-next").click()
+    twin.next_button.click()
+    step = f"{twin.index + 1}/{len(twin.stages)}: {sop.step_by_id[twin.step_id]('zh')}"
+    expect(wz.locator(".rk-step h4")).to_contain_text(step)
+    pg.wait_for_function("new URLSearchParams(location.search).has('walk')")  # the address, and the browser, keep it
     assert {r["exercise"] for r in _rows(app_server, "周婷")} == {first.id, second.id}
     save_png(pg, SHOTS / "trainee_name_in_bar_wizard.png", full_page=True)
 
@@ -290,5 +308,8 @@ def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(lear
         _open(other, app_server, f"voila/render/exercise.ipynb?id={second.id}")
         expect(other.locator(".rk-app-name input")).to_have_value("周婷")
         expect(other.locator(f".rk-q-{q2.id.replace('.', '-')} .rk-feedback .rk-msg-ok")).to_be_visible()
+        other.locator(".rk-go-wizard").first.click()  # the walk under way in the first tab, at its step
+        expect(other.locator(".rk-wizard .rk-wizard-case")).to_contain_text(sc.title("zh"))
+        expect(other.locator(".rk-wizard .rk-step h4")).to_contain_text(step)
     finally:
         leave(other)

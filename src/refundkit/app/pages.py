@@ -26,7 +26,8 @@ record: answers, feedback and score, and the start part shows done/total.
 CSS hooks for the page's script and the browser tests: `rk-app` on the page,
 `rk-at-<part>`, `rk-at-id-<exercise>` and `rk-lang-<lang>` say where it is, `rk-state-<key>-<value>`
 what the address keeps besides (the wizard's scenario and walk, the calculators' and the explorer's
-values), so a reload takes the learner's work up where it was;
+values), so a reload takes the learner's work up where it was (and a second page too: the browser keeps it,
+`refundkit.app.remember`; another learner's name puts it back as it first looked);
 `rk-app-go` buttons with `rk-go-<part>` (and `rk-go-<exercise id>`) move.
 Texts come from the SOP, answers from the engine through the lesson and
 exercise widgets; nothing is decided here.
@@ -46,6 +47,7 @@ from traitlets import HasTraits, TraitError, Unicode
 from ..names import normalise_name
 from ..sop import LANGS, Sop, default_sop
 from ..widgets.shared import layout as shared_layout, make, own_layout
+from .remember import KEPT_PARTS
 
 # part -> (SOP ui word for its name, ui word for one line about it)
 PARTS = {
@@ -53,7 +55,6 @@ PARTS = {
     "calculators": ("app_calculators", "app_calculators_about"),
     "explorer": ("app_explorer", "app_explorer_about"),
 }
-KEPT_PARTS = ("calculators", "explorer")  # parts whose values the address keeps (the wizard keeps its walk)
 LEARNER_ENV = ("REFUNDKIT_LEARNER", "JUPYTERHUB_USER")
 
 
@@ -191,6 +192,7 @@ class App(W.VBox):
             self.name.value, self.name.disabled = fixed, True
             own_layout(self.name_hint).display = "none"  # the login gave the name
         self.learner = fixed
+        self._firsts: dict[str, dict] = {}  # part -> how its kept widgets first look (`_keep`)
         self.name.observe(lambda ch: self._set_learner(ch["new"]), "value")
         name_box = make(W.HBox, [self.name, self.name_hint], classes=("rk-app-name-box",))
         nav = make(W.HBox, list(self.nav.values()), classes=("rk-app-nav",))
@@ -334,7 +336,13 @@ class App(W.VBox):
             if params.get(kept):
                 self._add(kept)
                 self._take_up(kept, read_values(params[kept]))
-        self.show(params.get("part", part or "start"), **{k: v for k, v in params.items() if k in ("id", "scenario", "walk")})
+        shown = params.get("part", part or "start")
+        if shown != "wizard" and params.get("scenario") and params.get("walk"):
+            # A walk the learner has under way (a second tab opened elsewhere): taken up, shown when asked for.
+            self._add("wizard")
+            self._pick_scenario(params["scenario"])
+            self._wizard_shown().replay(read_walk(params["walk"]))
+        self.show(shown, **{k: v for k, v in params.items() if k in ("id", "scenario", "walk")})
 
     def show(self, part: str, id: str = "", scenario: str = "", walk: str = "") -> None:
         """Show a part, building it the first time; an unknown part shows the start part.
@@ -399,6 +407,8 @@ class App(W.VBox):
         if name == self.learner:
             return
         previous, self.learner = self.learner, name
+        if previous:  # another learner at this computer: not the previous one's work under way
+            self._forget_work()
         for ex in self.exercises.values():
             ex.name.value = name
             # Another name on a shared computer: the page shows that learner's record, not what the
@@ -406,6 +416,16 @@ class App(W.VBox):
             if name or previous:
                 ex.resume(clear=bool(previous))
         self._draw_done()
+
+    def _forget_work(self) -> None:
+        """The calculators, the explorer and the wizard as they first look (the address, and the browser's
+        memory of it, follow: nothing of the previous learner's is kept)."""
+        with self.hold_sync():  # the page's classes change once
+            for part in self._kept:
+                self._take_up(part, self._firsts[part])
+            restart = getattr(self, "_restart_wizard", None)
+            if restart:
+                restart()
 
     def done(self) -> dict[str, tuple[int, int]]:
         """Exercise id -> (questions put right, questions) for the learner, from the record."""
@@ -503,9 +523,14 @@ class App(W.VBox):
             finally:
                 relabelling = False
 
+        def restart() -> None:  # a new walk through the scenario chosen
+            holder.children = []
+            show()
+
         self._drawn_in(lang, draw)
         show()
         picker.observe(show, "value")
+        self._restart_wizard = restart
         self._scenarios = (picker, bank, holder)
         return make(W.VBox, [picker, holder], layout=W.Layout())
 
@@ -515,7 +540,7 @@ class App(W.VBox):
     def _keep(self, part: str, widgets: dict) -> None:
         """What a learner sets in `part` (these widgets' values, where they differ from the part's first
         look) goes into the page's address as it changes (`rk-state-<part>-…`): a reload takes it up."""
-        first = {k: w.value for k, w in widgets.items()}
+        first = self._firsts[part] = {k: w.value for k, w in widgets.items()}
 
         def mark(_ch=None) -> None:
             changed = {k: w.value for k, w in widgets.items() if w.value != first[k]}

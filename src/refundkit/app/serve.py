@@ -44,7 +44,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from ..sop import LANGS, REPO_ROOT, default_sop
-from .lang import LANG_COOKIE, remembered
+from .remember import LANG_COOKIE, WORK_COOKIE, remembered
 from .turn import ROOM_TURN_ENV
 
 APP_DIR = REPO_ROOT / "app"
@@ -151,11 +151,11 @@ def make_server_class():
         async def get(self, path=None):
             stem = (path or "").removesuffix(".ipynb")
             asked = dict(parse_qsl(self.request.query))
-            query = remembered(asked, self.get_cookie(LANG_COOKIE))
+            query = remembered(asked, self.get_cookie(LANG_COOKIE), self.get_cookie(WORK_COOKIE))
             if stem in PART_PAGES:
                 query = {"part": stem, **{k: v for k, v in query.items() if k != "part"}}
                 return self.redirect(f"{self.base_url}voila/render/{START}?{urlencode(query)}")
-            if query.get("lang", LANGS[0]) != asked.get("lang", LANGS[0]):  # a second tab: the language last chosen
+            if query != asked:  # a second tab: the language last chosen, the work under way
                 return self.redirect(f"{self.base_url}voila/render/{path}?{urlencode(query)}")
             room: Room = self.settings["refundkit_room"]
             km = self.kernel_manager
@@ -230,7 +230,8 @@ def make_server_class():
 
     class Entrance(tornado.web.RequestHandler):
         def get(self):
-            query = remembered(dict(parse_qsl(self.request.query)), self.get_cookie(LANG_COOKIE))
+            query = remembered(dict(parse_qsl(self.request.query)), self.get_cookie(LANG_COOKIE),
+                               self.get_cookie(WORK_COOKIE))
             self.redirect(f"{self.settings['base_url']}{START_PAGE}" + (f"?{urlencode(query)}" if query else ""))
 
     class RoomVoila(Voila):

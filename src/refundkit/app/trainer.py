@@ -23,7 +23,7 @@ from html import escape
 from typing import Any
 
 from ..sop import LANGS, Sop, default_sop
-from .lang import LANG_COOKIE
+from .remember import LANG_COOKIE, WORK_COOKIE, WORK_DAYS, WORK_KEYS, WORK_MAX
 
 COOKIE = "refundkit-trainer"
 REFRESH_S = 5
@@ -280,8 +280,10 @@ def handlers(server_url: str, token: str) -> list:
             sop = default_sop()
             words = {lang: {k: sop.t(k, lang) for k in ("app_loading", "app_loading_widget")} for lang in LANGS}
             self.set_header("Content-Type", "application/javascript; charset=utf-8")
+            kept = {"lang": LANG_COOKIE, "work": WORK_COOKIE, "workKeys": WORK_KEYS, "workMax": WORK_MAX,
+                    "workDays": WORK_DAYS}
             self.finish(f"window.rkWords = {json.dumps(words, ensure_ascii=False)};\n"
-                        f"window.rkLangCookie = {json.dumps(LANG_COOKIE)};")
+                        f"window.rkKept = {json.dumps(kept)};")
 
     return [(f"{server_url}trainer", TrainerPage), (f"{server_url}trainer/room", TrainerRoom),
             (f"{server_url}refundkit/words.js", Words)]

@@ -64,9 +64,15 @@
     });
     if (q.get("part") === "start") q.delete("part");
     lang = q.get("lang") === "en" ? "en" : "zh";
-    if (window.rkLangCookie) {  // kept for the next page opened without a language (a second tab)
+    var kept = window.rkKept;
+    if (kept) {  // for the next page opened without them (a second tab, the entrance): refundkit/app/remember.py
       var base = window.location.pathname.split("voila/render/")[0];
-      document.cookie = window.rkLangCookie + "=" + lang + "; path=" + base + "; max-age=31536000; samesite=lax";
+      document.cookie = kept.lang + "=" + lang + "; path=" + base + "; max-age=31536000; samesite=lax";
+      var work = new URLSearchParams();
+      q.forEach(function (v, k) { if (kept.workKeys.indexOf(k) >= 0) work.set(k, v); });
+      var text = encodeURIComponent(work.toString());
+      var age = text && text.length <= kept.workMax ? kept.workDays * 86400 : 0;  // 0: nothing under way
+      document.cookie = kept.work + "=" + (age ? text : "") + "; path=" + base + "; max-age=" + age + "; samesite=lax";
     }
     var next = window.location.pathname + "?" + q.toString();
     if (next !== window.location.pathname + window.location.search) window.history.replaceState(null, "", next);
