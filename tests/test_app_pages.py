@@ -202,6 +202,7 @@ def test_a_second_page_takes_up_the_work_under_way_and_another_name_starts_fresh
     app.name.value = "李雷"  # another learner at this computer
     assert app._kept["calculators"]["goods"].value == app._firsts["calculators"]["goods"] != "66.60"
     assert app._wizard_shown().walk == [] and app._wizard_shown().index == 0
+    assert app._scenarios[0].value == app._scenarios[0].options[0][1]  # the first scenario, as a new page opens
     assert not any(k in _address(app) for k in WORK_KEYS)
 
 

@@ -24,6 +24,7 @@ from conftest import SHOTS, leave, save_png, settle, shoot, watch  # noqa: E402
 from room_clients import room_client  # noqa: E402
 
 from refundkit.app.trainer import COOKIE  # noqa: E402
+from refundkit.money import fmt  # noqa: E402
 
 
 def _answer_without_a_browser(server, path: str, name: str, q, answers: list[str], sop) -> list[str]:
@@ -311,5 +312,28 @@ def test_the_name_typed_once_reaches_every_part_and_a_reload_shows_progress(lear
         other.locator(".rk-go-wizard").first.click()  # the walk under way in the first tab, at its step
         expect(other.locator(".rk-wizard .rk-wizard-case")).to_contain_text(sc.title("zh"))
         expect(other.locator(".rk-wizard .rk-step h4")).to_contain_text(step)
+        # Another learner takes this tab (a shared computer): her walk is not theirs, and her older tab, still
+        # open and still clicked, does not hand it on to the next page the browser opens.
+        other.locator(".rk-app-name input").fill("李雷")
+        other.locator(".rk-app-name input").press("Enter")
+        expect(other.locator(".rk-wizard .rk-step h4")).to_contain_text(f"1/")
+        other.wait_for_function("!new URLSearchParams(location.search).has('walk')")
+        other.wait_for_function("localStorage.getItem('refundkit.learner') === '李雷'")
+        pg.bring_to_front()
+        pg.locator(".rk-go-wizard").first.click()  # her tab (reloaded above: the walk taken up there too)
+        expect(wz.locator(".rk-step h4")).to_contain_text(step)
+        before = pg.evaluate("location.search")
+        if twin.kind in ("branch", "reason", "method"):  # her tab walks on: the next answer checked
+            wz.locator(".rk-wizard-choice").get_by_label(twin.label(twin.kind, twin.expected(), "zh"), exact=True).check()
+            wz.locator(".rk-check").click()
+        elif twin.kind == "amount":
+            wz.locator(".rk-wizard-amount input").fill(fmt(twin.expected()))
+            wz.locator(".rk-check").click()
+        else:
+            wz.locator(".rk-next").click()
+        pg.wait_for_function("was => location.search !== was", arg=before)  # her page wrote what it keeps
+        pg.wait_for_timeout(300)
+        kept = other.evaluate("() => document.cookie")
+        assert "walk" not in kept, kept
     finally:
         leave(other)

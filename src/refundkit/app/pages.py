@@ -523,8 +523,9 @@ class App(W.VBox):
             finally:
                 relabelling = False
 
-        def restart() -> None:  # a new walk through the scenario chosen
+        def restart() -> None:  # the wizard as it first looks: the first scenario, a new walk
             holder.children = []
+            picker.value = next(iter(bank))
             show()
 
         self._drawn_in(lang, draw)

@@ -36,8 +36,15 @@
       // Kept as the kernel spells it (it folds full-width forms and stray spaces): read it a moment later.
       setTimeout(function () {
         try { window.localStorage.setItem(KEY, input.value.trim()); } catch (e) { /* as above */ }
+        address();  // this tab's learner is now the browser's: their work is the one kept
       }, 800);
     });
+  }
+  function ownLearner() {  // this tab shows the learner the browser last kept (or nobody has a name yet)
+    var input = document.querySelector(".rk-app-name input");
+    var saved = null;
+    try { saved = window.localStorage.getItem(KEY); } catch (e) { /* storage off */ }
+    return (input ? input.value.trim() : "") === (saved || "");
   }
   function mark() {  // for the browser: the page's language (Chinese drawn with the glyphs used in China,
     // not Japanese ones) and its tab's title, as the app's bar shows it
@@ -72,7 +79,9 @@
       q.forEach(function (v, k) { if (kept.workKeys.indexOf(k) >= 0) work.set(k, v); });
       var text = encodeURIComponent(work.toString());
       var age = text && text.length <= kept.workMax ? kept.workDays * 86400 : 0;  // 0: nothing under way
-      document.cookie = kept.work + "=" + (age ? text : "") + "; path=" + base + "; max-age=" + age + "; samesite=lax";
+      if (ownLearner()) {  // an older tab of another learner (a shared computer) does not hand its work on
+        document.cookie = kept.work + "=" + (age ? text : "") + "; path=" + base + "; max-age=" + age + "; samesite=lax";
+      }
     }
     var next = window.location.pathname + "?" + q.toString();
     if (next !== window.location.pathname + window.location.search) window.history.replaceState(null, "", next);
