@@ -32,6 +32,8 @@ def test_ticking_a_caution_the_case_fails_is_flagged(sop, scenarios):
     assert cl.wrong_ticks == ["C2"] and not cl.complete
     assert sop.facts["address_checked"].zh in cl.notes["C2"].value
     assert sop.t("status_failed", "zh") in cl.notes["C2"].value
+    # Every box ticked, one of them unmet: the list says it is not met (hold), not that some are unticked.
+    assert sop.t("cautions_unmet", "zh") in cl.status.value and sop.t("cautions_pending", "zh") not in cl.status.value
 
 
 def test_labels_are_the_sops_in_both_languages(sop):

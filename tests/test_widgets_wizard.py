@@ -106,6 +106,9 @@ def test_blocked_case_cannot_refund_and_holding_is_right(sop, scenarios):
     assert wz.finished
     assert {"step": "ST6", "right": False} == {k: wz.results[-1][k] for k in ("step", "right")}
     assert sop.action_by_id["blocked"].zh in wz.summary.value
+    # "The cautions below are not met": the summary lists them, each with its words.
+    assert sc.expected["blocked_by"] and all(sop.caution_by_id[c].text("zh") in wz.summary.value
+                                             for c in sc.expected["blocked_by"])
 
 
 def test_holding_when_all_cautions_are_met_is_wrong(sop, scenarios):

@@ -74,4 +74,6 @@ class CautionChecklist(SopWidget):
                 text = msg(f'{self.t("status_failed")}: {fact(lang)} = {fact.label(self.facts[c.guard], lang)}', "error") + " " + text
             self.notes[cid].value = f'<span class="rk-caution-note">{text}</span>'
         done = self.complete
-        self.status.value = msg(self.t("cautions_done" if done else "cautions_pending"), "ok" if done else "warn")
+        # An unmet caution ticked is not "not confirmed yet": it is not met, and the refund is held.
+        key = "cautions_done" if done else "cautions_unmet" if self.wrong_ticks else "cautions_pending"
+        self.status.value = msg(self.t(key), "ok" if done else "warn")

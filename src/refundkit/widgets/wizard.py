@@ -349,6 +349,10 @@ class ProcedureWizard(SopWidget):
         act = sop.action_by_id[d.action]
         tasks = "".join(f"<li>{esc(cite(sop, a, lang))}</li>" for a in d.after_refund)
         after = f'<p><b>{esc(self.t("after_refund"))}</b></p><ul>{tasks}</ul>' if tasks else ""
+        # A held refund: the cautions its action's words announce ("the cautions below are not met").
+        held = "".join(f'<li class="rk-summary-caution">{esc(cite(sop, c, lang))}: {esc(sop.caution_by_id[c].text(lang))}</li>'
+                       for c in d.blocked_by)
+        after = (f'<ul class="rk-summary-cautions">{held}</ul>' if held else "") + after
         return (f'<p class="rk-score"><b>{esc(self.t("right_count"))}: {right}</b> · '
                 f'<b>{esc(self.t("wrong_count"))}: {len(self.results) - right}</b></p>'
                 f'<table class="rk-summary-table">{head}{rows}</table>'
