@@ -54,6 +54,8 @@ def test_check_without_a_name_asks_for_it_and_records_nothing(sop, store):
 def test_wrong_then_right_choice_gives_rule_hint_and_lands_in_the_database(sop, store):
     ex = _ex("ex01", sop, store)
     ex.name.value = "  王芳 "
+    # Nothing answered yet: the score says what is to do, not that nothing needs revisiting.
+    assert sop.t("revisit", "zh") not in ex.score_html.value and sop.t("answered", "zh") in ex.score_html.value
     w = ex.question("q02")
     assert [o[1] for o in w.control.options] == list(w.q.choices)
     assert w.control.options[0][0] == sop.action_by_id[w.q.choices[0]].zh

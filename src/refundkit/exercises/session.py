@@ -162,5 +162,6 @@ class Session:
         if self.unanswered():
             numbers = {q.id: n for n, q in enumerate(self.questions, 1)}  # as the notebook numbers them
             lines.append(f"{t('not_answered')}: {t('question')} {', '.join(str(numbers[q]) for q in self.unanswered())}")
-        lines.append(f"{t('revisit')}: {cites(self.sop, self.revisit(), lang) or t('nothing_to_revisit')}")
+        if answered:  # before any answer, "nothing to revisit" would be a verdict nobody earned
+            lines.append(f"{t('revisit')}: {cites(self.sop, self.revisit(), lang) or t('nothing_to_revisit')}")
         return "\n".join(lines)
