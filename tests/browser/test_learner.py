@@ -77,6 +77,12 @@ OVERLAP_JS = """() => {
   }
   return out;
 }"""
+# At a desktop's width a list sits beside its label, not under it.
+BESIDE_JS = """() => [...document.querySelectorAll('.rk-app .widget-dropdown')].filter(e => e.offsetParent).flatMap(e => {
+  const l = e.querySelector('.widget-label'), s = e.querySelector('select');
+  if (!l || !s || !l.innerText.trim()) return [];
+  return s.getBoundingClientRect().top >= l.getBoundingClientRect().bottom - 1 ? [`${l.innerText.slice(0, 40)}: the list is under its label`] : [];
+})"""
 CONTROLS = ("input, select, button, label, .widget-radio-box, .widget-dropdown, .widget-text, "
             ".widget-inline-hbox, .rk-app-bar")
 
@@ -149,7 +155,7 @@ def test_calculators_take_amounts_and_times_as_people_type_them(learner, sop):
 
 
 def test_every_control_shows_whole_at_phone_and_desktop_width(learner, sop):
-    """At 1280 px in English long SOP labels (methods, facts) show whole; at 390 px, in both
+    """At 1280 px in English long SOP labels (methods, facts) show whole and each list sits beside its label; at 390 px, in both
     languages, every control shows whole (nothing wider than its box, past the screen or past a
     box that hides overflow, no label over another control, no control over a text) and the page does not scroll sideways, except the flowchart, which
     scrolls inside its own box. Every part is checked before the test fails, naming each cut."""
@@ -159,6 +165,7 @@ def test_every_control_shows_whole_at_phone_and_desktop_width(learner, sop):
         learner.go(part, lang="en")
         cut += [f"{part} (en) at 1280 px: {c}" for c in page.evaluate(CLIPPED_JS, CONTROLS)]
         cut += [f"{part} (en) at 1280 px: {c}" for c in page.evaluate(OVERLAP_JS)]
+        cut += [f"{part} (en) at 1280 px: {c}" for c in page.evaluate(BESIDE_JS)]
         if part == "calculators":  # the longest method name is there to read and choose, whole
             longest = max((m("en") for m in sop.parameters.methods), key=len)
             page.locator(".rk-method").get_by_label(longest, exact=True).check()

@@ -55,6 +55,9 @@ STYLE = """<style>
 .rk-widget .widget-inline-hbox { height: auto !important; min-height: var(--jp-widgets-inline-height, 28px); }
 /* (a wrapped label, or a label above its control, makes a row taller: it must not run into the next) */
 .rk-widget .widget-dropdown > select, .rk-widget .widget-select > select { max-width: 100%; }
+/* A row as wide as its content counts a short list ("No") at its text's width, not at the width it is
+   drawn: beside a long label it then fell under the label. */
+.rk-widget .widget-dropdown > select { min-width: var(--jp-widgets-inline-width-short, 148px) !important; }
 .rk-widget .widget-radio-box { max-width: 100%; height: auto !important; }
 .rk-widget .widget-radio-box label { padding: 2px 0; }
 .rk-widget .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
