@@ -23,12 +23,12 @@ import time
 from pathlib import Path
 
 from app_server import start_app, stop_app  # noqa: E402  (this folder)
+from browser_tests import load, processes  # noqa: E402  (this folder)
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 from chromium_launch import launch_chromium  # noqa: E402  (tests/chromium_launch.py: the tests' Chromium)
 
-HZ = os.sysconf("SC_CLK_TCK")
 QUIET_JS = """ms => new Promise(done => {
   let last = performance.now();
   const seen = new MutationObserver(() => { last = performance.now(); });
@@ -38,36 +38,24 @@ QUIET_JS = """ms => new Promise(done => {
 })"""
 
 
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
-
-
 def cpu(server_pid: int) -> collections.Counter:
     """CPU seconds so far of this run's Chromium (its processes by kind) and of the server's process tree."""
     out: collections.Counter = collections.Counter()
-    parent, info = {}, {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            stat = open(f"/proc/{pid}/stat").read()
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        rest = stat[stat.rindex(")") + 2:].split()
-        parent[pid] = rest[1]
-        info[pid] = ((int(rest[11]) + int(rest[12])) / HZ, cmd)
-    roots = {str(server_pid), str(os.getpid())}
-    for pid, (t, cmd) in info.items():
+    table = processes()
+    for pid, (_, t) in table.items():
         p = pid
-        while p in parent and p not in roots:
-            p = parent[p]
-        if p == str(os.getpid()) and "chromium" in cmd:  # this run's browser, not another on the machine
-            m = re.search(r"--type=([a-z-]+)", cmd)
-            out["chromium " + (m.group(1) if m else "browser")] += t
-        elif p == str(server_pid):
-            out["server" if pid == str(server_pid) else "kernels"] += t
+        while p in table and p not in (server_pid, os.getpid()):
+            p = table[p][0]
+        if p == server_pid:
+            out["server" if pid == server_pid else "kernels"] += t
+        elif p == os.getpid():  # this run's browser, not another on the machine
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "chromium" in cmd:
+                m = re.search(r"--type=([a-z-]+)", cmd)
+                out["chromium " + (m.group(1) if m else "browser")] += t
     return out
 
 

@@ -48,6 +48,21 @@ def kind(cmd: str) -> str:
     return "other"
 
 
+def processes() -> dict[int, tuple[int, float]]:
+    """Every process now: pid -> (parent pid, CPU seconds so far)."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            st = open(f"/proc/{pid}/stat").read()
+            rest = st[st.rindex(")") + 2:].split()
+            out[int(pid)] = (int(rest[1]), (int(rest[11]) + int(rest[12])) / HZ)
+        except (OSError, ValueError):
+            pass
+    return out
+
+
 class TreeCPU(threading.Thread):
     """CPU seconds of a process and everything it starts, by kind (sampled)."""
 
@@ -56,16 +71,9 @@ class TreeCPU(threading.Thread):
         self.root, self.seen, self.done = root, {}, threading.Event()
 
     def sample(self) -> None:
-        parent, cpu = {}, {}
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                st = open(f"/proc/{pid}/stat").read()
-                rest = st[st.rindex(")") + 2:].split()
-                parent[int(pid)], cpu[int(pid)] = int(rest[1]), (int(rest[11]) + int(rest[12])) / HZ
-            except (OSError, ValueError):
-                pass
+        table = processes()
+        parent = {pid: ppid for pid, (ppid, _) in table.items()}
+        cpu = {pid: t for pid, (_, t) in table.items()}
         mine, grew = {self.root} | set(self.seen), True
         while grew:
             grew = False
