@@ -15,6 +15,8 @@ import pytest
 from refundkit.app import pages
 from refundkit.app.serve import APP_DIR, PART_PAGES, SHARE_DIR, START, Room, app_argv, voila_args, voila_env
 
+from widget_tree import models  # tests/widget_tree.py
+
 TEMPLATE = SHARE_DIR / "voila" / "templates" / "refundkit"
 
 
@@ -89,8 +91,8 @@ def test_a_switch_relabels_the_part_shown_and_a_hidden_part_when_it_is_shown(sop
     assert app.current.children[0].value.count(sop.t("greeting", "en")) == 1
     assert [tuple(state["_dom_classes"]) for w, state in sent if w is app] == [app._dom_classes]
     # The hidden parts wait: the switch sent no more than the bar and the start part hold.
-    shown = {id(w) for w in _tree(app.bar) + _tree(app.current)}
-    assert {id(w) for w, _ in sent} <= shown | {id(app), id(app.lang)}
+    shown = {**models(app.bar), **models(app.current)}
+    assert {id(w) for w, _ in sent} <= shown.keys() | {id(app), id(app.lang)}
     # Shown, a part is in the page's language, with what was done there kept.
     calc = app._kept["calculators"]
     calc["goods"].value = "88"
@@ -98,21 +100,9 @@ def test_a_switch_relabels_the_part_shown_and_a_hidden_part_when_it_is_shown(sop
     app.lang.value = "en"
     sent.clear()
     app.show("calculators")
-    assert calc["goods"].value == "88" and any(sop.t("refund_amount", "en") in w.value for w in _tree(app.current)
+    assert calc["goods"].value == "88" and any(sop.t("refund_amount", "en") in w.value for w in models(app.current).values()
                                                    if isinstance(getattr(w, "value", None), str))
     assert [tuple(state["_dom_classes"]) for w, state in sent if w is app] == [app._dom_classes]
-
-
-def _tree(w) -> list:
-    out, todo = [], [w]
-    while todo:
-        x = todo.pop()
-        out.append(x)
-        todo += [c for c in getattr(x, "children", ()) or () if hasattr(c, "model_id")]
-        for attr in ("layout", "style"):
-            if hasattr(getattr(x, attr, None), "model_id"):
-                out.append(getattr(x, attr))
-    return out
 
 
 def _address(app) -> dict[str, str]:

@@ -7,6 +7,8 @@ import pytest
 from refundkit.app import pages
 from refundkit.widgets import shared
 
+from widget_tree import models  # tests/widget_tree.py
+
 
 @pytest.fixture
 def app(sop, tmp_path, monkeypatch):
@@ -14,21 +16,6 @@ def app(sop, tmp_path, monkeypatch):
     for var in pages.LEARNER_ENV:
         monkeypatch.delenv(var, raising=False)
     return pages.App(sop)
-
-
-def models(widget: W.Widget, seen: dict[int, W.Widget] | None = None) -> dict[int, W.Widget]:
-    """Every model the browser needs to draw `widget`: it, its Layout and style, its children's."""
-    seen = {} if seen is None else seen
-    if id(widget) in seen:
-        return seen
-    seen[id(widget)] = widget
-    for attr in ("layout", "style"):
-        part = getattr(widget, attr, None)
-        if isinstance(part, W.Widget):
-            seen.setdefault(id(part), part)
-    for child in getattr(widget, "children", ()):
-        models(child, seen)
-    return seen
 
 
 def test_an_exercise_and_the_whole_app_take_few_widget_models(app):

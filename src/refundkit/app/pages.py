@@ -340,8 +340,7 @@ class App(W.VBox):
         if shown != "wizard" and params.get("scenario") and params.get("walk"):
             # A walk the learner has under way (a second tab opened elsewhere): taken up, shown when asked for.
             self._add("wizard")
-            self._pick_scenario(params["scenario"])
-            self._wizard_shown().replay(read_walk(params["walk"]))
+            self._take_up_walk(params["scenario"], params["walk"])
         self.show(shown, **{k: v for k, v in params.items() if k in ("id", "scenario", "walk")})
 
     def show(self, part: str, id: str = "", scenario: str = "", walk: str = "") -> None:
@@ -358,9 +357,7 @@ class App(W.VBox):
         key = self._add(part, id)
         self._langs[key].value = self.lang.value  # a part built or drawn in the other language catches up
         if part == "wizard" and scenario:
-            self._pick_scenario(scenario)
-            if walk:  # a reloaded page: the learner's walk through this scenario, from the address
-                self._wizard_shown().replay(read_walk(walk))
+            self._take_up_walk(scenario, walk)
         for cls in [c for c in self._dom_classes if c.startswith("rk-at-")]:
             self.remove_class(cls)
         self.part, self.part_id = part, id if part == "exercise" else ""
@@ -575,6 +572,12 @@ class App(W.VBox):
         kept = [c for c in self._dom_classes if not c.startswith(prefixes)]
         if [c for c in self._dom_classes if c.startswith(prefixes)] != classes:
             self._dom_classes = (*kept, *classes)
+
+    def _take_up_walk(self, scenario: str, walk: str) -> None:
+        """The wizard on `scenario`, walked as far as an address's `walk` says (a reloaded page, a second one)."""
+        self._pick_scenario(scenario)
+        if walk:
+            self._wizard_shown().replay(read_walk(walk))
 
     def _pick_scenario(self, scenario: str) -> None:
         picker, bank, _holder = self._scenarios

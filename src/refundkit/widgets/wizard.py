@@ -292,7 +292,7 @@ class ProcedureWizard(SopWidget):
                 because += f'{esc(amount.rule(lang))} {cite_html(sop, seed_ids(amount), lang)}<br>{lines} = {fmt(d.refund.total)}'
             elif kind == "cautions":
                 if d.blocked_by:
-                    because += "<br>".join(f'{esc(cite(sop, c, lang))}: {esc(sop.caution_by_id[c].text(lang))}' for c in d.blocked_by)
+                    because += "<br>".join(self._held_by(lang))
                 else:  # said of the case, not of the boxes: the learner may not have ticked them all
                     because += esc(t("cautions_none_hold"))
             else:
@@ -335,6 +335,11 @@ class ProcedureWizard(SopWidget):
         self.render()
         self._log("next")
 
+    def _held_by(self, lang: str) -> list[str]:
+        """The cautions that hold this case's refund, each cited with its words (HTML-escaped)."""
+        sop = self.sop
+        return [f'{esc(cite(sop, c, lang))}: {esc(sop.caution_by_id[c].text(lang))}' for c in self.decision.blocked_by]
+
     def summary_html(self) -> str:
         lang, sop, d = self.lang, self.sop, self.decision
         right = sum(r["right"] for r in self.results)
@@ -350,8 +355,7 @@ class ProcedureWizard(SopWidget):
         tasks = "".join(f"<li>{esc(cite(sop, a, lang))}</li>" for a in d.after_refund)
         after = f'<p><b>{esc(self.t("after_refund"))}</b></p><ul>{tasks}</ul>' if tasks else ""
         # A held refund: the cautions its action's words announce ("the cautions below are not met").
-        held = "".join(f'<li class="rk-summary-caution">{esc(cite(sop, c, lang))}: {esc(sop.caution_by_id[c].text(lang))}</li>'
-                       for c in d.blocked_by)
+        held = "".join(f'<li class="rk-summary-caution">{line}</li>' for line in self._held_by(lang))
         after = (f'<ul class="rk-summary-cautions">{held}</ul>' if held else "") + after
         return (f'<p class="rk-score"><b>{esc(self.t("right_count"))}: {right}</b> · '
                 f'<b>{esc(self.t("wrong_count"))}: {len(self.results) - right}</b></p>'
